@@ -1,0 +1,160 @@
+"""normalize: text -> document model, with repairs and diagnostics.
+
+In: a decoded ``Source`` and the seed's ``Sidecar``.
+Out: ``Normalized`` — the ``Edition`` and every diagnostic (decisions, repairs,
+doubts), each with a stable code and a source line.
+
+The steps run in the order ``STEPS`` names: clean characters, read blocks,
+apply the sidecar's corrections, mend column breaks, find articles, attach
+photos, settle metadata.  None of them raises on any text: bad input was
+already refused by ``decode``.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import Counter
+from dataclasses import dataclass, replace
+
+from ..decode import Source
+from ..diagnostics import Diagnostic
+from ..errors import InputError
+from ..model import Article, Edition, Image, Meta, PhotoGap, SignOff
+from ..settings import Correction, Sidecar
+from .articles import to_articles
+from .blocks import Raw, to_blocks
+from .clean import clean
+from .repair import repair_fields, repair_paragraphs
+from .text import parse_date
+
+STEPS = ("clean", "blocks", "corrections", "repair", "articles", "photos", "meta")
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """The normalizer's result: the edition and what was decided on the way."""
+
+    edition: Edition
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def _find(blocks: list[Raw], text: str, *, at_end: bool) -> int:
+    hits = [i for i, b in enumerate(blocks) if b.kind == "para"
+            and (b.text.endswith(text) if at_end else b.text.startswith(text))]
+    return hits[0] if len(hits) == 1 else -1 - len(hits)
+
+
+def apply_corrections(
+    blocks: list[Raw], corrections: tuple[Correction, ...], source: str
+) -> tuple[list[Raw], list[Diagnostic]]:
+    """Apply sidecar corrections, addressed by quoted text (never by line numbers)."""
+    diagnostics = []
+    for correction in corrections:
+        end = _find(blocks, correction.end, at_end=True)
+        if end < 0:
+            raise InputError(
+                f"correction: {-end - 1} paragraphs end with {correction.end!r} (need exactly one)",
+                source)
+        if correction.keep_apart:
+            blocks[end].sealed = True
+            diagnostics.append(Diagnostic(
+                "P150", blocks[end].last, f"kept …{correction.end} apart from what follows"))
+            continue
+        start = _find(blocks, correction.start, at_end=False)
+        if start < 0:
+            raise InputError(
+                f"correction: {-start - 1} paragraphs start with {correction.start!r} "
+                "(need exactly one)", source)
+        piece = blocks.pop(start)
+        if start < end:
+            end -= 1
+        blocks[end].text += piece.text
+        blocks[end].last = max(blocks[end].last, piece.last)
+        blocks[end].sealed = True
+        diagnostics.append(Diagnostic(
+            "P150", piece.first,
+            f"joined {correction.start}… (line {piece.first}) to …{correction.end}"))
+    return blocks, diagnostics
+
+
+def attach_photos(articles: list[Article], sidecar: Sidecar, source: str) -> list[Article]:
+    """Give each photo in the sidecar to the photo gap it names."""
+    out = list(articles)
+    for photo in sidecar.photos:
+        matches = [i for i, a in enumerate(out)
+                   if photo.article in "".join(a.headline.titles)]
+        if len(matches) != 1:
+            raise InputError(
+                f"photos: {len(matches)} articles have {photo.article!r} in the title "
+                "(need exactly one)", source)
+        article = out[matches[0]]
+        gaps = [i for i, b in enumerate(article.body) if isinstance(b, PhotoGap)]
+        if not 1 <= photo.index <= len(gaps):
+            raise InputError(
+                f"photos: article {photo.article!r} has {len(gaps)} photo gaps, "
+                f"not {photo.index}", source)
+        body = list(article.body)
+        gap = body[gaps[photo.index - 1]]
+        body[gaps[photo.index - 1]] = replace(gap, image=Image(photo.path, photo.caption))
+        out[matches[0]] = replace(article, body=tuple(body))
+    return out
+
+
+def infer_meta(
+    articles: list[Article], sidecar: Sidecar, name: str
+) -> tuple[Meta, list[Diagnostic]]:
+    """Metadata from the sidecar, else from the text: paper from bylines and
+    sign-offs, date from the last sign-off."""
+    diagnostics = []
+    given = sidecar.edition
+    papers: Counter[str] = Counter()
+    for article in articles:
+        if article.byline and article.byline.agency.endswith("讯"):
+            papers[re.sub(r"(本报)?讯$", "", article.byline.agency)] += 1
+        for block in article.body:
+            if isinstance(block, SignOff):
+                for org in block.organisations:
+                    if org.endswith("报"):
+                        papers[org] += 1
+    papers.pop("", None)
+    dates = [parse_date(b.date) for a in articles for b in a.body if isinstance(b, SignOff)]
+    dates = [d for d in dates if d]
+    paper = given.paper or (papers.most_common(1)[0][0] if papers else "")
+    date = given.date or (dates[-1] if dates else "")
+    if not given.paper or not given.date:
+        diagnostics.append(Diagnostic(
+            "P140", 1, f"inferred paper {paper or '(unknown)'} and date {date or '(unknown)'}"))
+    if not date:
+        diagnostics.append(Diagnostic("P141", 1, "no sign-off date found; the edition is undated"))
+    slug = given.slug or re.sub(r"[^a-z0-9._-]+", "-", name.lower()).strip("-") or "edition"
+    identifier = given.identifier or (
+        "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"paiban:{paper}:{date}:{slug}")))
+    meta = Meta(
+        paper=paper, date=date, language=given.language or "zh-CN",
+        identifier=identifier, slug=slug, publisher=given.publisher or paper,
+    )
+    return meta, diagnostics
+
+
+def normalize(source: Source, sidecar: Sidecar | None = None, name: str = "edition") -> Normalized:
+    """Read a day's text into an edition (see the module docstring for the steps)."""
+    sidecar = sidecar or Sidecar()
+    text, cleaned = clean(source.text)
+    diagnostics: list[Diagnostic] = list(cleaned)
+    if source.encoding not in ("utf-8",):
+        diagnostics.append(Diagnostic("P003", 1, f"decoded as {source.encoding}"))
+    blocks = to_blocks(text)
+    blocks, found = apply_corrections(blocks, sidecar.corrections, sidecar.path or source.name)
+    diagnostics += found
+    blocks, found = repair_fields(blocks)
+    diagnostics += found
+    blocks, found = repair_paragraphs(blocks)
+    diagnostics += found
+    articles, found = to_articles(blocks)
+    diagnostics += found
+    articles = attach_photos(articles, sidecar, sidecar.path or source.name)
+    meta, found = infer_meta(articles, sidecar, name)
+    diagnostics += found
+    ordered = tuple(sorted(diagnostics, key=lambda d: (d.line, d.code)))
+    return Normalized(Edition(meta, tuple(articles)), ordered)

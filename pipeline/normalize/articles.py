@@ -1,0 +1,252 @@
+"""Raw blocks to articles: where each article starts and what its headline is.
+
+In: repaired raw blocks.  Out: ``Article``s (model) and diagnostics.
+
+An article starts at a *heading run*: consecutive heading-shaped lines (short,
+no full stop), stacked short-line groups (a column label) and photo gaps, with
+no body text between them.  A run opens a new article when any of these hold:
+it is the first thing in the text; the article before it is closed by a
+sign-off; it has a kicker (ends with ——), two or more lines, or a photo gap;
+a byline follows it.  A single heading line that shares a word (two
+ideographs) with the current article's headline is a subhead of that article
+instead (P120).  Inside a new article's run: kickers first, then title lines
+(a couplet of equal length is two title lines, otherwise the second line is
+the subtitle), and after a gap or label, further lines are the body's first
+subheads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..diagnostics import Diagnostic
+from ..model import (
+    Article, Block, Byline, Field, Fields, Headline, Heading, LineBreak, NameList,
+    Paragraph, PhotoGap, SignOff, Span, Table, Text,
+)
+from .blocks import Raw
+from .structure import inlines, is_byline, parse_byline, run_in_head
+from .text import han_count, is_heading_like, is_kicker
+
+# A two-line title is a couplet (对仗) when its lines differ by at most this much.
+COUPLET_SLACK = 1
+COUPLET_MAX = 12
+
+
+def _is_head_element(block: Raw) -> bool:
+    if block.kind == "lines":
+        return True
+    return (block.kind == "para" and is_heading_like(block.text)
+            and not is_byline(block.text) and not run_in_head(block.text))
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i:i + 2] for i in range(len(text) - 1) if han_count(text[i:i + 2]) == 2}
+
+
+@dataclass
+class _Draft:
+    headline: Headline
+    label: tuple[str, ...] = ()
+    byline: Byline | None = None
+    body: list[Block] = field(default_factory=list)
+    first: int = 0
+    last: int = 0
+    signed: bool = False
+
+    def headline_text(self) -> str:
+        h = self.headline
+        return h.kicker + "".join(h.titles) + h.subtitle
+
+    def add(self, block: Block, last: int) -> None:
+        self.body.append(block)
+        self.last = max(self.last, last)
+
+    def done(self) -> Article:
+        return Article(self.headline, tuple(self.body), Span(self.first, self.last),
+                       self.label, self.byline)
+
+
+def _split_headline(lines: list[str]) -> Headline:
+    kickers = []
+    while len(lines) > 1 and is_kicker(lines[0]):
+        kickers.append(lines.pop(0))
+    subtitle = ""
+    if len(lines) >= 2:
+        a, b = lines[-2], lines[-1]
+        couplet = abs(len(a) - len(b)) <= COUPLET_SLACK and max(len(a), len(b)) <= COUPLET_MAX
+        if b.startswith(("——", "—", "--")) or not couplet:
+            subtitle = lines.pop()
+    return Headline(titles=tuple(lines), kicker="".join(kickers), subtitle=subtitle)
+
+
+def _gap(block: Raw) -> PhotoGap:
+    return PhotoGap(block.gap, Span(block.first, block.last))
+
+
+def _open_article(run: list[Raw]) -> tuple[_Draft, list[tuple[Block, int]]]:
+    """A new article's draft from its heading run, and blocks that start its body."""
+    lines: list[str] = []
+    label: tuple[str, ...] = ()
+    body: list[tuple[Block, int]] = []
+    after_break = False
+    for block in run:
+        if block.kind == "gap":
+            body.append((_gap(block), block.last))
+            after_break = True
+        elif block.kind == "lines" and (lines or label):
+            if label:
+                body.append((Heading(" ".join(block.lines), Span(block.first, block.last)), block.last))
+            else:
+                label = tuple(block.lines)
+            after_break = True
+        elif block.kind == "lines":
+            lines.extend(block.lines)
+        elif after_break:
+            body.append((Heading(block.text, Span(block.first, block.last)), block.last))
+        else:
+            lines.append(block.text)
+    draft = _Draft(_split_headline(lines), label=label, first=run[0].first, last=run[-1].last)
+    return draft, body
+
+
+def _paragraph(block: Raw, diagnostics: list[Diagnostic]) -> Paragraph:
+    head = run_in_head(block.text)
+    runs, found = inlines(block.text[len(head):], block.first)
+    diagnostics.extend(found)
+    return Paragraph(runs, Span(block.first, block.last), head)
+
+
+def _table(block: Raw, diagnostics: list[Diagnostic]) -> Table:
+    header, *rows = block.rows
+    width = len(header)
+    fixed = []
+    for offset, row in enumerate(rows, start=1):
+        line = block.first + offset
+        if len(row) < width:
+            diagnostics.append(Diagnostic(
+                "P130", line, f"table row has {len(row)} cells, header {width}; padded"))
+            row = row + [""] * (width - len(row))
+        elif len(row) > width:
+            diagnostics.append(Diagnostic(
+                "P131", line, f"table row has {len(row)} cells, header {width}; "
+                f"last {len(row) - width + 1} joined"))
+            row = row[: width - 1] + [" ".join(row[width - 1:])]
+        fixed.append(tuple(row))
+    return Table(tuple(header), tuple(fixed), Span(block.first, block.last))
+
+
+def _fields(block: Raw, diagnostics: list[Diagnostic]) -> Fields:
+    items = []
+    for item in block.items:
+        value: list = []
+        for piece in item.value:
+            if piece is None:
+                value.append(LineBreak())
+            else:
+                runs, found = inlines(piece, item.first)
+                diagnostics.extend(found)
+                value.extend(runs)
+        items.append(Field(item.label, tuple(value), Span(item.first, item.last), item.sep))
+    return Fields(tuple(items), Span(block.first, block.last))
+
+
+def _body_block(block: Raw, diagnostics: list[Diagnostic]) -> Block:
+    span = Span(block.first, block.last)
+    match block.kind:
+        case "para":
+            return _paragraph(block, diagnostics)
+        case "lines":
+            runs: list = []
+            for line in block.lines:
+                if runs:
+                    runs.append(LineBreak())
+                found_runs, found = inlines(line, block.first)
+                diagnostics.extend(found)
+                runs.extend(found_runs)
+            return Paragraph(tuple(runs), span)
+        case "table":
+            return _table(block, diagnostics)
+        case "names":
+            return NameList(tuple(block.lines), span)
+        case "fields":
+            return _fields(block, diagnostics)
+        case "signoff":
+            return SignOff(tuple(block.lines[:-1]), block.lines[-1], span)
+        case "gap":
+            return _gap(block)
+    raise ValueError(f"unknown raw block kind {block.kind}")
+
+
+def _heading_run(blocks: list[Raw], start: int) -> int:
+    end = start
+    while end < len(blocks) and (_is_head_element(blocks[end]) or blocks[end].kind == "gap"):
+        end += 1
+    while end > start and blocks[end - 1].kind == "gap":
+        end -= 1  # a trailing gap belongs to the body that follows
+    return end
+
+
+def _opens_article(current: _Draft | None, run: list[Raw], following: Raw | None) -> bool:
+    if current is None or current.signed:
+        return True
+    elements = [b for b in run if b.kind != "gap"]
+    if len(elements) >= 2 or len(run) > len(elements):
+        return True
+    only = elements[0]
+    if only.kind == "lines" or is_kicker(only.text):
+        return True
+    if following is not None and following.kind == "para" and is_byline(following.text):
+        return True
+    return not (_bigrams(only.text) & _bigrams(current.headline_text()))
+
+
+def to_articles(blocks: list[Raw]) -> tuple[list[Article], list[Diagnostic]]:
+    """Segment raw blocks into articles (see the module docstring)."""
+    diagnostics: list[Diagnostic] = []
+    articles: list[Article] = []
+    current: _Draft | None = None
+    index = 0
+    while index < len(blocks):
+        block = blocks[index]
+        end = _heading_run(blocks, index) if _is_head_element(block) else index
+        if end > index:
+            run = blocks[index:end]
+            following = blocks[end] if end < len(blocks) else None
+            if _opens_article(current, run, following):
+                if current is not None:
+                    articles.append(current.done())
+                current, opening = _open_article(run)
+                for piece, last in opening:
+                    current.add(piece, last)
+                _take_byline(current, blocks, end)
+                index = end
+                continue
+            diagnostics.append(Diagnostic(
+                "P120", block.first, f"read {block.text[:12]} as a subhead: it shares a word "
+                "with the headline"))
+            current.add(Heading(block.text, Span(block.first, block.last)), block.last)
+            index += 1
+            continue
+        if current is None:
+            diagnostics.append(Diagnostic(
+                "P121", block.first, "text before the first headline kept as an untitled article"))
+            current = _Draft(Headline(titles=()), first=block.first, last=block.first)
+            _take_byline(current, blocks, index)
+        current.add(_body_block(block, diagnostics), block.last)
+        current.signed = block.kind == "signoff"
+        index += 1
+    if current is not None:
+        articles.append(current.done())
+    return articles, diagnostics
+
+
+def _take_byline(draft: _Draft, blocks: list[Raw], index: int) -> None:
+    """Lift the byline off the article's lead paragraph (the first body paragraph)."""
+    while index < len(blocks) and blocks[index].kind == "gap":
+        index += 1
+    if index < len(blocks) and blocks[index].kind == "para":
+        parsed = parse_byline(blocks[index].text)
+        if parsed is not None:
+            draft.byline, rest = parsed
+            blocks[index].text = rest

@@ -1,0 +1,175 @@
+"""Lines to raw blocks: the first reading of a day's text.
+
+In: cleaned text.  Out: a list of ``Raw`` blocks in source order — paragraphs,
+short-line groups, tables, name grids, field runs, sign-offs and photo gaps —
+each with its line span and the number of blank lines before it.
+
+Nothing here decides what is a headline or an article; ``articles`` does that
+from these blocks after ``repair`` has mended column breaks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .text import HEADING_MAX, is_heading_like, is_terminated, parse_date
+
+# A name grid: three or more space-separated names of 2-4 ideographs (with ·).
+_NAME = re.compile(r"^[\u4e00-\u9fff·]{2,5}$")
+# A field line: a short label without punctuation, a colon, a value.
+_FIELD = re.compile(r"^(?P<label>[\w\u4e00-\u9fff（）()]{2,10}?)(?P<sep>[：:])(?P<value>\S.*)$")
+_SENTENCE_MARKS = set("。，；！？")
+# A photo gap is two or more blank lines in a row between blocks.
+PHOTO_GAP = 2
+
+
+@dataclass
+class Raw:
+    """A raw block: ``kind`` is para, lines, table, names, fields, signoff or gap."""
+
+    kind: str
+    first: int
+    last: int
+    gap: int = 0
+    text: str = ""
+    lines: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+    items: list["RawField"] = field(default_factory=list)
+    sealed: bool = False  # a sidecar correction settled this paragraph's end
+
+
+@dataclass
+class RawField:
+    """One ``label：value`` line; ``value`` pieces are text, None marks a line break."""
+
+    label: str
+    sep: str
+    value: list[str | None]
+    first: int
+    last: int
+
+
+def _line_kind(text: str) -> str:
+    if "\t" in text:
+        return "table"
+    tokens = text.split()
+    if len(tokens) >= 3 and all(_NAME.match(t) for t in tokens):
+        return "names"
+    if parse_date(text):
+        return "date"
+    match = _FIELD.match(text)
+    if match and not (_SENTENCE_MARKS & set(match["value"])) and len(match["value"]) <= 60:
+        return "field"
+    return "text"
+
+
+def _short(text: str) -> bool:
+    return len(text) <= HEADING_MAX and not is_terminated(text)
+
+
+def read_lines(text: str) -> list[tuple[int, str, int, str]]:
+    """(line number, text, blank lines before, kind) for every line with text."""
+    out = []
+    blanks = 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            blanks += 1
+            continue
+        out.append((number, line, blanks, _line_kind(line)))
+        blanks = 0
+    return out
+
+
+def _table_row(line: str) -> list[str]:
+    return [cell.strip(" \u3000") for cell in line.split("\t")]
+
+
+def to_blocks(text: str) -> list[Raw]:
+    """Group lines into raw blocks (see the module docstring)."""
+    lines = read_lines(text)
+    blocks: list[Raw] = []
+    i = 0
+    while i < len(lines):
+        number, line, gap, kind = lines[i]
+        if gap >= PHOTO_GAP and blocks:
+            blocks.append(Raw("gap", number - gap, number - 1, gap=gap))
+            gap = 0
+        # The following lines that sit directly under this one (no blank line).
+        j = i + 1
+        while j < len(lines) and lines[j][2] == 0:
+            j += 1
+        run = lines[i:j]
+        consumed = _group(run, gap, blocks)
+        i += consumed
+    return blocks
+
+
+def _group(run: list[tuple[int, str, int, str]], gap: int, blocks: list[Raw]) -> int:
+    """Make one block from the start of a run of adjacent lines; return lines used."""
+    number, line, _, kind = run[0]
+    if kind == "table":
+        end = next((k for k, r in enumerate(run) if r[3] != "table"), len(run))
+        rows = run[:end]
+        table = [_table_row(r[1]) for r in rows if r[1].replace("\t", "").strip()]
+        if table:
+            blocks.append(Raw("table", number, rows[-1][0], gap=gap, rows=table))
+        return end
+    if kind == "names":
+        end = next((k for k, r in enumerate(run) if r[3] != "names"), len(run))
+        names = [n for r in run[:end] for n in r[1].split()]
+        blocks.append(Raw("names", number, run[end - 1][0], gap=gap, lines=names))
+        return end
+    if kind == "field":
+        return _fields(run, gap, blocks)
+    if kind == "date":
+        blocks.append(Raw("signoff", number, number, gap=gap, lines=[line.strip()]))
+        return 1
+    # Short lines stacked without blank lines: a sign-off when a date closes them,
+    # else a group (a column label, a multi-line title, a verse).
+    end = 1
+    while end < len(run) and run[end][3] == "text" and _short(run[end][1]) and _short(line):
+        end += 1
+    if end < len(run) and run[end][3] == "date" and all(_short(r[1]) for r in run[:end]):
+        lines = [r[1].strip() for r in run[: end + 1]]
+        blocks.append(Raw("signoff", number, run[end][0], gap=gap, lines=lines))
+        return end + 1
+    if end > 1:
+        blocks.append(Raw("lines", number, run[end - 1][0], gap=gap,
+                          lines=[r[1].strip() for r in run[:end]]))
+        return end
+    # A paragraph; lines hard-wrapped inside it (a long line without a closing
+    # mark, followed directly by more text) are joined back.
+    text = line.strip()
+    last = number
+    k = 1
+    while (k < len(run) and run[k][3] == "text" and not is_terminated(text)
+           and not is_heading_like(text)):
+        text += run[k][1].strip()
+        last = run[k][0]
+        k += 1
+    blocks.append(Raw("para", number, last, gap=gap, text=text))
+    return k
+
+
+def _fields(run: list[tuple[int, str, int, str]], gap: int, blocks: list[Raw]) -> int:
+    """Field lines, each taking the plain text lines directly under it as notes."""
+    items: list[RawField] = []
+    k = 0
+    while k < len(run) and (run[k][3] == "field" or (items and run[k][3] == "text")):
+        number, line, _, kind = run[k]
+        if kind == "field":
+            match = _FIELD.match(line)
+            assert match
+            items.append(RawField(match["label"], match["sep"], [match["value"]], number, number))
+        else:
+            items[-1].value.extend([None, line.strip()])
+            items[-1].last = number
+        k += 1
+    # Consecutive field runs separated by single blank lines become one block.
+    if blocks and blocks[-1].kind == "fields" and gap == 1:
+        blocks[-1].items.extend(items)
+        blocks[-1].last = items[-1].last
+    else:
+        blocks.append(Raw("fields", items[0].first, items[-1].last, gap=gap, items=items))
+    return k

@@ -1,0 +1,150 @@
+"""Character classes and small text tests the normalizer's rules share.
+
+In: strings.  Out: booleans and pieces of strings.  No state but the lazily
+loaded word list (jieba's dictionary, read as a plain set: the segmenter itself
+is not needed to ask "is this a word?").
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from importlib import resources
+
+# clreq §3.1.7: marks that may not start a line — nor, therefore, a sentence.
+NO_START = set("、，。．；：？！）》」』】〕〗〉”’…—%‰℃,.;:?!)]}")
+# Marks that close a sentence or a self-contained unit (a paragraph ending here is complete).
+TERMINAL = set("。！？!?…；;：:）)」』】》”’〕")
+# Marks that end a sentence (closing quotes and brackets may end a headline).
+SENTENCE_END = set("。！？!?…；;：:，,、")
+# A line is heading-like when it is short and has no full stop inside; a long
+# one (a government notice's title) may be heading-like when it has no commas.
+HEADING_MAX = 32
+HEADING_LONG = 60
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_DATE = re.compile(
+    r"^(?P<y>\d{4}|[〇零一二三四五六七八九]{4})年"
+    r"(?P<m>\d{1,2}|[一二三四五六七八九十]{1,2})月"
+    r"(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})日$"
+)
+_CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
+_CLAUSE = re.compile(r"[，；、。：！？]")
+
+
+def is_han(ch: str) -> bool:
+    """Whether ``ch`` is a CJK ideograph (BMP blocks and the supplementary planes)."""
+    return bool(_HAN.match(ch))
+
+
+def han_count(text: str) -> int:
+    """How many ideographs ``text`` holds."""
+    return len(_HAN.findall(text))
+
+
+def is_terminated(text: str) -> bool:
+    """Whether a paragraph's last character closes a sentence or a unit."""
+    stripped = text.rstrip()
+    return bool(stripped) and stripped[-1] in TERMINAL
+
+
+def is_heading_like(text: str) -> bool:
+    """A headline or subhead shape: no full stop inside, no sentence mark at the end,
+    and short — or, up to ``HEADING_LONG``, without the commas of running text."""
+    text = text.strip()
+    if not text or "。" in text or len(text) > HEADING_LONG:
+        return False
+    if len(text) > HEADING_MAX and ("，" in text or "；" in text):
+        return False
+    return text[-1] not in SENTENCE_END or text.endswith("——")
+
+
+def is_kicker(text: str) -> bool:
+    """A kicker (引题) ends with a dash that leads into the title."""
+    return text.rstrip().endswith(("——", "—", "--"))
+
+
+def _cn_number(text: str) -> int:
+    if text.isdigit():
+        return int(text)
+    if len(text) == 4:  # a year spelt digit by digit: 二〇二二
+        return int("".join(str(_CN_DIGITS[c]) for c in text))
+    if text == "十":
+        return 10
+    if text.startswith("十"):
+        return 10 + _CN_DIGITS[text[1]]
+    if text.endswith("十"):
+        return _CN_DIGITS[text[0]] * 10
+    if "十" in text:
+        return _CN_DIGITS[text[0]] * 10 + _CN_DIGITS[text[2]]
+    return _CN_DIGITS[text]
+
+
+def parse_date(text: str) -> str | None:
+    """``2022年3月31日`` (or in Chinese numerals) as ISO ``2022-03-31``; None if not a date."""
+    match = _DATE.match(text.strip())
+    if not match:
+        return None
+    try:
+        year, month, day = (_cn_number(match[k]) for k in ("y", "m", "d"))
+    except (KeyError, IndexError, ValueError):
+        return None
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def clause_heads(text: str) -> set[str]:
+    """The first two characters of every clause (after ，；、。：！？) of ``text``."""
+    heads = set()
+    for piece in _CLAUSE.split(text):
+        piece = piece.strip()
+        if len(piece) >= 2:
+            heads.add(piece[:2])
+    return heads
+
+
+def first_clause(text: str) -> str:
+    """The clause at the start of ``text`` (before its first clause mark)."""
+    return _CLAUSE.split(text, maxsplit=1)[0]
+
+
+def last_clause(text: str) -> str:
+    """The unfinished clause at the end of ``text`` (after its last clause mark)."""
+    return _CLAUSE.split(text)[-1]
+
+
+@functools.cache
+def words() -> frozenset[str]:
+    """jieba's dictionary of Chinese words (349k entries)."""
+    source = resources.files("jieba").joinpath("dict.txt")
+    with source.open(encoding="utf-8") as handle:
+        return frozenset(line.split(" ", 1)[0] for line in handle)
+
+
+def spanning_word(tail: str, head: str) -> str:
+    """A dictionary word that exists only across the join of ``tail`` and ``head``.
+
+    The word must take at least one character from each side; the longest found
+    is returned, "" if none.  (杀了夏明|翰 has none; 项目进|行 gives 进行.)
+    """
+    vocabulary = words()
+    best = ""
+    for left in range(1, min(3, len(tail)) + 1):
+        for right in range(1, min(3, len(head)) + 1):
+            word = tail[-left:] + head[:right]
+            if not all(is_han(ch) for ch in word):
+                continue
+            if word in vocabulary and len(word) > len(best):
+                best = word
+    return best
+
+
+def starts_mid_sentence(text: str) -> bool:
+    """Text whose first mark cannot open a sentence: ``，`` first, or one ideograph then ``，``."""
+    text = text.lstrip()
+    if not text:
+        return False
+    if text[0] in NO_START:
+        return True
+    return len(text) > 1 and is_han(text[0]) and text[1] in "，、；。"

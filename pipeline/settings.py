@@ -1,0 +1,221 @@
+"""Settings: the sidecar YAML beside a seed, read strictly into frozen objects.
+
+In: ``seeds/<name>.yaml`` (optional) — edition metadata, corrections no
+general rule can decide, photos for photo gaps, and layout options.
+Out: ``Sidecar`` (frozen), or ``InputError`` naming the file, line and column
+of a YAML syntax error, or the key path of an unknown key or a wrong type.
+
+Only ``yaml.safe_load`` is used.  Paths (photos) are resolved against the
+sidecar's folder and must stay inside the project: absolute paths, ``..`` and
+symlinks that lead out are refused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import InputError
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,80}$")
+_LENGTH = re.compile(r"^\d+(\.\d+)?(pt|mm|cm|in|em|px)$")
+
+
+@dataclass(frozen=True)
+class EditionMeta:
+    """Metadata the sidecar may set; empty strings mean "infer it"."""
+
+    paper: str = ""
+    date: str = ""
+    language: str = ""
+    identifier: str = ""
+    slug: str = ""
+    publisher: str = ""
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A repair addressed by quoted text: join (end + start) or keep_apart (end)."""
+
+    end: str
+    start: str = ""
+
+    @property
+    def keep_apart(self) -> bool:
+        """A keep-apart correction names only the paragraph end."""
+        return not self.start
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A picture for the photo gap of the article whose headline contains ``article``."""
+
+    article: str
+    path: str
+    caption: str = ""
+    index: int = 1
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Layout options shared by the editions (sizes are CSS lengths)."""
+
+    page_size: str = "A4"
+    margin_top: str = "22mm"
+    margin_bottom: str = "20mm"
+    margin_inside: str = "20mm"
+    margin_outside: str = "18mm"
+    body_size: str = "10.5pt"
+    line_height: float = 1.75
+    columns: int = 1
+    column_gap_chars: int = 2
+    han_latin_space: str = "0.125em"
+
+
+@dataclass(frozen=True)
+class Sidecar:
+    """Everything a seed's sidecar YAML may say."""
+
+    edition: EditionMeta = EditionMeta()
+    corrections: tuple[Correction, ...] = ()
+    photos: tuple[Photo, ...] = ()
+    layout: Layout = Layout()
+    path: str = ""
+
+
+def _check_mapping(data: Any, cls: type, where: str, source: str) -> dict[str, Any]:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InputError(f"{where}: expected a mapping", source)
+    names = {f.name for f in dataclasses.fields(cls)} - ({"path"} if cls is Sidecar else set())
+    for key in data:
+        if key not in names:
+            allowed = ", ".join(sorted(names))
+            raise InputError(f"{where}.{key}: unknown key (allowed: {allowed})", source)
+    return data
+
+
+def _typed(value: Any, expected: type, where: str, source: str) -> Any:
+    if expected is float and type(value) in (int, float):
+        return float(value)
+    if type(value) is not expected:
+        raise InputError(
+            f"{where}: expected {expected.__name__}, got {type(value).__name__}", source)
+    return value
+
+
+def _read_meta(data: Any, source: str) -> EditionMeta:
+    data = dict(_check_mapping(data, EditionMeta, "edition", source))
+    if isinstance(data.get("date"), datetime.date):
+        data["date"] = data["date"].isoformat()
+    for key, value in data.items():
+        _typed(value, str, f"edition.{key}", source)
+    if data.get("date") and not re.match(r"^\d{4}-\d{2}-\d{2}$", data["date"]):
+        raise InputError("edition.date: expected YYYY-MM-DD", source)
+    if data.get("slug") and not _SLUG.match(data["slug"]):
+        raise InputError("edition.slug: use lower-case letters, digits, '.', '_' and '-'", source)
+    return EditionMeta(**data)
+
+
+def _read_corrections(data: Any, source: str) -> tuple[Correction, ...]:
+    if data is None:
+        return ()
+    if not isinstance(data, list):
+        raise InputError("corrections: expected a list", source)
+    out = []
+    for number, item in enumerate(data):
+        where = f"corrections[{number}]"
+        if not isinstance(item, dict):
+            raise InputError(f"{where}: expected a mapping", source)
+        keys = set(item)
+        if keys == {"join", "with"}:
+            out.append(Correction(_typed(item["join"], str, f"{where}.join", source),
+                                  _typed(item["with"], str, f"{where}.with", source)))
+        elif keys == {"keep_apart"}:
+            out.append(Correction(_typed(item["keep_apart"], str, f"{where}.keep_apart", source)))
+        else:
+            raise InputError(
+                f"{where}: expected either 'join' + 'with' or 'keep_apart', got "
+                f"{', '.join(sorted(map(str, keys)))}", source)
+        if not out[-1].end.strip():
+            raise InputError(f"{where}: the quoted text is empty", source)
+    return tuple(out)
+
+
+def safe_path(relative: str, base: Path, root: Path, where: str, source: str) -> Path:
+    """``relative`` resolved under ``base``; ``InputError`` if it leaves ``root``."""
+    if not relative or Path(relative).is_absolute() or ".." in Path(relative).parts:
+        raise InputError(f"{where}: {relative!r} must be a relative path inside the project", source)
+    resolved = (base / relative).resolve()
+    if not resolved.is_relative_to(root.resolve()):
+        raise InputError(f"{where}: {relative!r} leads outside the project", source)
+    return resolved
+
+
+def _read_photos(data: Any, source: str, base: Path, root: Path) -> tuple[Photo, ...]:
+    if data is None:
+        return ()
+    if not isinstance(data, list):
+        raise InputError("photos: expected a list", source)
+    out = []
+    for number, item in enumerate(data):
+        where = f"photos[{number}]"
+        item = _check_mapping(item, Photo, where, source)
+        for key in ("article", "path"):
+            if key not in item:
+                raise InputError(f"{where}.{key}: missing", source)
+        fields = {k: _typed(v, int if k == "index" else str, f"{where}.{k}", source)
+                  for k, v in item.items()}
+        path = safe_path(fields["path"], base, root, f"{where}.path", source)
+        if not path.is_file():
+            raise InputError(f"{where}.path: {fields['path']} does not exist", source)
+        fields["path"] = str(path.relative_to(root.resolve()))
+        out.append(Photo(**fields))
+    return tuple(out)
+
+
+def _read_layout(data: Any, source: str) -> Layout:
+    data = _check_mapping(data, Layout, "layout", source)
+    hints = {f.name: f.type for f in dataclasses.fields(Layout)}
+    kinds = {"str": str, "int": int, "float": float}
+    out = {}
+    for key, value in data.items():
+        out[key] = _typed(value, kinds[str(hints[key])], f"layout.{key}", source)
+        if key.startswith(("margin", "body_size", "han_latin")) and not _LENGTH.match(out[key]):
+            raise InputError(f"layout.{key}: {value!r} is not a CSS length like 20mm", source)
+    if out.get("columns", 1) not in (1, 2):
+        raise InputError("layout.columns: 1 or 2", source)
+    return Layout(**out)
+
+
+def load_sidecar(path: Path, root: Path) -> Sidecar:
+    """Read and check a sidecar; a missing file gives the defaults."""
+    source = str(path)
+    if not path.exists():
+        return Sidecar()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"cannot read the sidecar: {error}", source) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        problem = getattr(error, "problem", None) or str(error).split("\n")[0]
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise InputError(f"YAML syntax error at {where}{problem}", source) from None
+    data = _check_mapping(data, Sidecar, "sidecar", source)
+    return Sidecar(
+        edition=_read_meta(data.get("edition"), source),
+        corrections=_read_corrections(data.get("corrections"), source),
+        photos=_read_photos(data.get("photos"), source, path.parent, root),
+        layout=_read_layout(data.get("layout"), source),
+        path=source,
+    )
