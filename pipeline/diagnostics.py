@@ -32,7 +32,6 @@ CODES: dict[str, tuple[Severity, str]] = {
     "P140": ("info", "edition metadata inferred from the text"),
     "P141": ("doubt", "no edition date found in the text"),
     "P150": ("repair", "applied a correction from the sidecar"),
-    "P151": ("doubt", "a paragraph exceeds the length limit and was split"),
 }
 
 

@@ -27,6 +27,27 @@ class ModelError(ValueError):
     """A model YAML document that does not fit the schema."""
 
 
+class _Flow(list):
+    """A list dumped on one line: ``span: [7, 9]``."""
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+    # YAML folds NEL and the Unicode line separators inside plain and single-quoted
+    # scalars; double quotes escape them, so the text comes back unchanged.
+    style = '"' if any(ch in data for ch in "\x85\u2028\u2029") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(
+    _Flow, lambda dumper, data: dumper.represent_sequence(
+        "tag:yaml.org,2002:seq", data, flow_style=True))
+
+
 def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls, vars(model))
 
@@ -51,7 +72,7 @@ def _to_data(value: Any, tp: Any) -> Any:
         (item_tp, *_rest) = typing.get_args(tp)
         return [_to_data(item, item_tp) for item in value]
     if tp is model.Span:
-        return [value.first, value.last]
+        return _Flow([value.first, value.last])
     if dataclasses.is_dataclass(tp):
         hints = _HINTS[tp.__name__]
         return {
@@ -134,8 +155,8 @@ def from_data(data: Any) -> Edition:
 
 def dump(edition: Edition) -> str:
     """YAML text for an edition (UTF-8 characters kept readable, key order kept)."""
-    return yaml.safe_dump(
-        to_data(edition), allow_unicode=True, sort_keys=False, width=100_000
+    return yaml.dump(
+        to_data(edition), Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100_000
     )
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from ..decode import Source
 from ..diagnostics import Diagnostic
 from ..errors import InputError
-from ..model import Article, Edition, Image, Meta, PhotoGap, SignOff
+from ..model import Article, Edition, Image, Meta, PhotoGap, SignOff, edition_text
 from ..settings import Correction, Sidecar
 from .articles import to_articles
 from .blocks import Raw, to_blocks
@@ -135,6 +135,18 @@ def infer_meta(
         identifier=identifier, slug=slug, publisher=given.publisher or paper,
     )
     return meta, diagnostics
+
+
+def unaccounted(source: Source, normalized: Normalized) -> Counter[str]:
+    """Conservation: non-space characters of the input the model neither has nor
+    reports as removed (positive counts), or has in excess (negative counts).
+
+    Empty when every character of the input reached the model exactly once.
+    """
+    wanted = Counter(ch for ch in source.text if not ch.isspace())
+    wanted.subtract(ch for d in normalized.diagnostics for ch in d.removed if not ch.isspace())
+    wanted.subtract(ch for ch in edition_text(normalized.edition) if not ch.isspace())
+    return Counter({ch: n for ch, n in wanted.items() if n})
 
 
 def normalize(source: Source, sidecar: Sidecar | None = None, name: str = "edition") -> Normalized:

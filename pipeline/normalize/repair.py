@@ -120,10 +120,11 @@ def _candidates(blocks: list[Raw], index: int) -> list[Candidate]:
     return sorted(found, key=lambda c: (-c.score, abs(c.index - index)))
 
 
-def _column_run(blocks: list[Raw], start: int) -> int:
-    """End (exclusive) of the fragment's column: following body paragraphs up to a heading."""
+def _column_run(blocks: list[Raw], start: int, stop: int) -> int:
+    """End (exclusive, at most ``stop``) of the fragment's column: following body
+    paragraphs up to a heading."""
     end = start + 1
-    while (end < len(blocks) and blocks[end].kind == "para"
+    while (end < stop and blocks[end].kind == "para"
            and not is_heading_like(blocks[end].text)
            and not _opens_structure(blocks[end].text)
            and blocks[end].gap < 2):
@@ -164,7 +165,7 @@ def repair_paragraphs(blocks: list[Raw]) -> tuple[list[Raw], list[Diagnostic]]:
             _join(block, piece)
             del blocks[index + 1]
             continue  # the joined paragraph may itself still be cut
-        end = _column_run(blocks, best.index)
+        end = _column_run(blocks, best.index, index if best.index < index else len(blocks))
         moved = blocks[best.index:end]
         diagnostics.append(Diagnostic(
             "P102", piece.first,
@@ -177,7 +178,19 @@ def repair_paragraphs(blocks: list[Raw]) -> tuple[list[Raw], list[Diagnostic]]:
         _join(block, moved[0])
         blocks[index + 1:index + 1] = moved[1:]
         index += len(moved)
+    diagnostics.extend(_orphans(blocks))
     return blocks, diagnostics
+
+
+def _orphans(blocks: list[Raw]) -> list[Diagnostic]:
+    """P104: paragraphs that still open mid-sentence after the repairs."""
+    found = []
+    for index, block in enumerate(blocks):
+        if block.kind == "para" and starts_mid_sentence(block.text) and _fragment_ok(blocks, index):
+            found.append(Diagnostic(
+                "P104", block.first,
+                f"paragraph starts mid-sentence ({block.text[:6]}…) and nothing before it ends open"))
+    return found
 
 
 def repair_fields(blocks: list[Raw]) -> tuple[list[Raw], list[Diagnostic]]:

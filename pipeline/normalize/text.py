@@ -54,7 +54,8 @@ def is_heading_like(text: str) -> bool:
     text = text.strip()
     if not text or "。" in text or len(text) > HEADING_LONG:
         return False
-    if len(text) > HEADING_MAX and ("，" in text or "；" in text):
+    # Headlines carry at most one comma; running text more, or a semicolon.
+    if "；" in text or text.count("，") > (0 if len(text) > HEADING_MAX else 1):
         return False
     return text[-1] not in SENTENCE_END or text.endswith("——")
 

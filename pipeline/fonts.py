@@ -1,0 +1,312 @@
+"""fonts: which characters paiban's fonts draw, and subsets of them to embed.
+
+In: ``fonts/manifest.yaml`` and the font files it lists (written by
+``fonts/make_fonts.py``); the text to be set.
+Out: ``Face`` records (``load_manifest``); the characters no face draws
+(``coverage_gaps``); subset font files in a cache directory (``subset_face``,
+``subset_all``); the ``@font-face`` CSS that points at them (``font_face_css``).
+
+fontTools only reads cmaps here; HarfBuzz (uharfbuzz) makes the subsets.  A
+subset keeps GSUB/GPOS with the features CJK setting uses, so the same file
+serves WeasyPrint (PDF) and reading systems (EPUB).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+import uharfbuzz as hb
+import yaml
+from fontTools.ttLib import TTFont
+
+
+class FontError(Exception):
+    """A font file is missing, corrupt or unusable; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Face:
+    """One vendored font file as the CSS sees it."""
+
+    family: str  # CSS font-family, e.g. "Paiban Serif"
+    weight: int  # CSS font-weight: 400, 700
+    style: str  # CSS font-style: "normal" or "italic"
+    path: Path  # the font file
+    sha256: str  # hex SHA-256 of the file, as the manifest records it
+
+
+@dataclass(frozen=True)
+class SubsetFace:
+    """A subset of a ``Face``, written in the subset cache."""
+
+    face: Face  # the face it was cut from; gives family, weight and style
+    path: Path  # the subset file
+
+    @property
+    def format(self) -> str:
+        """The CSS ``format()`` hint: "opentype" (CFF outlines) or "truetype"."""
+        return "opentype" if self.path.suffix.lower() == ".otf" else "truetype"
+
+    @property
+    def media_type(self) -> str:
+        """The EPUB 3 core media type of the file (EPUB 3.3 §3.2)."""
+        return "font/otf" if self.format == "opentype" else "font/ttf"
+
+
+# Layout features a subset must keep, on top of HarfBuzz's default set (which
+# already holds ccmp, locl, kern, vert, vrt2, vkrn, liga ...).  halt/palt and
+# vhal/vpal are the half-width and proportional punctuation alternates that
+# punctuation compression in clreq needs; listed so that a HarfBuzz whose
+# defaults differ cannot drop them.
+KEEP_FEATURES = ("halt", "palt", "vhal", "vpal", "vert", "vrt2", "locl", "kern", "vkrn")
+# Name IDs kept beyond the default 0-6: 13/14 are the licence text and URL, so
+# an embedded subset carries its OFL notice (OFL condition 2).
+KEEP_NAME_IDS = (0, 1, 2, 3, 4, 5, 6, 13, 14)
+# GLYPH_NAMES keeps the post table names of TrueType faces (PDF viewers and
+# fontTools show them); NOTDEF_OUTLINE keeps the .notdef box, so a character
+# that slips through is visible as tofu in a proof, not a silent blank.
+# CFF_IDENTITY_CHARSET makes a CFF glyph's CID equal its new glyph ID: without
+# it the subset keeps the original, now sparse, CIDs, while a PDF CIDFontType0
+# font selects glyphs by CID (ISO 32000-2 §9.7.4.2) and WeasyPrint writes glyph
+# IDs there (with full_fonts=True it embeds our file as is).
+SUBSET_FLAGS = (hb.SubsetFlags.GLYPH_NAMES | hb.SubsetFlags.NOTDEF_OUTLINE
+                | hb.SubsetFlags.CFF_IDENTITY_CHARSET)
+# Everything that decides a subset's bytes besides the font and the
+# characters: a change to any of it gives new cache file names.
+SUBSETTER_VERSION = (
+    f"harfbuzz {hb.version_string()}; uharfbuzz {hb.__version__}; "
+    f"features {','.join(KEEP_FEATURES)}; names {KEEP_NAME_IDS}; flags {int(SUBSET_FLAGS)}")
+
+# Characters that are never looked up in a cmap, so never coverage gaps:
+# whitespace, controls and format characters (Cc, Cf, Z*), and variation
+# selectors, which select a glyph of the preceding character (cmap format 14).
+_UNDRAWN_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
+_VARIATION_SELECTORS = (range(0xFE00, 0xFE10), range(0xE0100, 0xE01F0))
+
+_cmap_memo: dict[str, frozenset[int]] = {}  # codepoints per font SHA-256
+
+
+def _sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _face_from_entry(entry: Mapping, fonts_dir: Path, manifest: Path) -> Face:
+    """A checked ``Face`` for one manifest record."""
+    try:
+        path = fonts_dir / entry["file"]
+        face = Face(family=str(entry["css_family"]), weight=int(entry["weight"]),
+                    style=str(entry.get("style", "normal")), path=path,
+                    sha256=str(entry["sha256"]).lower())
+        size = int(entry["size"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise FontError(f"{manifest}: bad face record ({error!r})") from None
+    if not path.is_file():
+        raise FontError(f"font file missing: {path} (listed in {manifest.name})")
+    # Size first: it catches a truncated copy without reading 16 MB.
+    if path.stat().st_size != size or _sha256_file(path) != face.sha256:
+        raise FontError(
+            f"font file corrupt: {path} (size or SHA-256 differs from {manifest.name};"
+            f" re-run fonts/make_fonts.py or restore the file)")
+    return face
+
+
+def load_manifest(fonts_dir: Path) -> tuple[Face, ...]:
+    """The faces listed in ``fonts_dir/manifest.yaml``, each file checked by SHA-256.
+
+    Raises ``FontError`` naming the manifest or font file that is missing,
+    unreadable or differs from its recorded size and hash.
+    """
+    fonts_dir = fonts_dir.resolve()  # absolute paths: Face.path feeds file:// URLs
+    manifest = fonts_dir / "manifest.yaml"
+    try:
+        data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise FontError(f"cannot read font manifest {manifest}: {error}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("faces"), list):
+        raise FontError(f"{manifest}: no 'faces' list")
+    return tuple(_face_from_entry(entry, fonts_dir, manifest) for entry in data["faces"])
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(temporary, 0o644)  # mkstemp makes 0600; the cache may be shared
+        os.replace(temporary, path)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+def _ranges(codepoints: Iterable[int]) -> list[list[int]]:
+    """Sorted codepoints as inclusive [first, last] runs: a CJK cmap packs ~40x."""
+    runs: list[list[int]] = []
+    for codepoint in sorted(codepoints):
+        if runs and runs[-1][1] == codepoint - 1:
+            runs[-1][1] = codepoint
+        else:
+            runs.append([codepoint, codepoint])
+    return runs
+
+
+def _read_cmap(face: Face) -> frozenset[int]:
+    """The codepoints the face's best cmap subtable maps, read with fontTools."""
+    try:
+        return frozenset(TTFont(face.path, lazy=True).getBestCmap() or ())
+    except Exception as error:  # fontTools raises many kinds on a broken file
+        raise FontError(f"cannot read cmap of font file {face.path}: {error}") from None
+
+
+def face_codepoints(face: Face, cache_dir: Path | None = None) -> frozenset[int]:
+    """The codepoints ``face`` draws; memoized per SHA-256, and on disk if ``cache_dir``.
+
+    Reading a Noto CJK cmap (44,746 codepoints) with fontTools takes ~0.09 s;
+    the JSON cache (runs of codepoints, ~20 KB) loads in a few milliseconds.
+    """
+    if face.sha256 in _cmap_memo:
+        return _cmap_memo[face.sha256]
+    cached = cache_dir / f"cmap-{face.sha256[:32]}.json" if cache_dir else None
+    codepoints = None
+    if cached and cached.is_file():
+        with suppress(OSError, ValueError, TypeError, KeyError):  # a bad cache is a miss
+            stored = json.loads(cached.read_text(encoding="utf-8"))
+            if stored["sha256"] == face.sha256:
+                codepoints = frozenset(
+                    c for first, last in stored["ranges"] for c in range(first, last + 1))
+    if codepoints is None:
+        codepoints = _read_cmap(face)
+        if cached:
+            _write_atomically(cached, json.dumps(
+                {"sha256": face.sha256, "ranges": _ranges(codepoints)},
+                separators=(",", ":")).encode())
+    _cmap_memo[face.sha256] = codepoints
+    return codepoints
+
+
+def _drawn(char: str) -> bool:
+    """True if ``char`` is looked up in a cmap when set (see _UNDRAWN_CATEGORIES)."""
+    codepoint = ord(char)
+    if any(codepoint in selectors for selectors in _VARIATION_SELECTORS):
+        return False
+    return unicodedata.category(char) not in _UNDRAWN_CATEGORIES
+
+
+def coverage_gaps(text: str, faces: Iterable[Face],
+                  cache_dir: Path | None = None) -> dict[str, tuple[int, ...]]:
+    """Characters of ``text`` that none of ``faces`` draws, with their offsets.
+
+    Keys are in order of first occurrence; values are the offsets (indexes
+    into ``text``) of every occurrence.  Whitespace, controls, format
+    characters and variation selectors are never gaps.  Pass the faces of one
+    role (e.g. only "Paiban Kai" for bylines) to check that role: a gap there
+    is a character the renderer would take from some system font instead.
+    """
+    covered = frozenset().union(*(face_codepoints(f, cache_dir) for f in faces))
+    gaps: dict[str, list[int]] = {}
+    for offset, char in enumerate(text):
+        if ord(char) not in covered and _drawn(char):
+            gaps.setdefault(char, []).append(offset)
+    return {char: tuple(offsets) for char, offsets in gaps.items()}
+
+
+def _subset_key(face: Face, codepoints: list[int]) -> str:
+    """Hex SHA-256 naming a subset: the font, the sorted characters, the subsetter."""
+    material = json.dumps([face.sha256, codepoints, SUBSETTER_VERSION])
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def _tag(name: str) -> int:
+    """An OpenType tag as the integer HarfBuzz sets hold."""
+    return int.from_bytes(name.encode("ascii"), "big")
+
+
+def _subset_bytes(face: Face, codepoints: list[int]) -> bytes:
+    """The subset of ``face`` to ``codepoints``, with the layout closure HarfBuzz adds."""
+    subset_input = hb.SubsetInput()
+    subset_input.unicode_set.update(codepoints)
+    subset_input.sets(hb.SubsetInputSets.LAYOUT_FEATURE_TAG).update(
+        _tag(feature) for feature in KEEP_FEATURES)
+    subset_input.sets(hb.SubsetInputSets.NAME_ID).update(KEEP_NAME_IDS)
+    subset_input.flags = SUBSET_FLAGS
+    try:
+        source = hb.Face(hb.Blob.from_file_path(str(face.path)))
+        return hb.subset(source, subset_input).blob.data
+    except (OSError, RuntimeError) as error:
+        raise FontError(f"cannot subset font file {face.path}: {error}") from None
+
+
+def subset_face(face: Face, chars: str, cache_dir: Path) -> Path:
+    """A font file holding ``face``'s glyphs for ``chars``, in ``cache_dir``.
+
+    The cmap maps exactly the characters of ``chars`` the face has; glyphs the
+    kept features reach (vertical forms, half-width punctuation) come along.
+    The file is named by a hash of (font SHA-256, sorted characters,
+    ``SUBSETTER_VERSION``), so an existing file is reused as is; the bytes are
+    the same on every run.  Characters of generated content (CSS ``content``,
+    page counters, list markers) must be in ``chars`` too.
+    """
+    codepoints = sorted({ord(char) for char in chars})
+    suffix = face.path.suffix.lower()
+    path = cache_dir / f"{face.path.stem}-{_subset_key(face, codepoints)[:24]}{suffix}"
+    if not path.is_file():
+        _write_atomically(path, _subset_bytes(face, codepoints))
+    return path
+
+
+def subset_all(faces: Iterable[Face], chars: str | Mapping[str, str],
+               cache_dir: Path) -> tuple[SubsetFace, ...]:
+    """``subset_face`` for each face, in order.
+
+    ``chars`` is one string for every face, or a mapping from CSS family to the
+    characters set in that family (e.g. only bylines in "Paiban Kai"); a face
+    whose family the mapping lacks is left out.
+    """
+    subsets = []
+    for face in faces:
+        face_chars = chars if isinstance(chars, str) else chars.get(face.family)
+        if face_chars is not None:
+            subsets.append(SubsetFace(face, subset_face(face, face_chars, cache_dir)))
+    return tuple(subsets)
+
+
+def _css_string(value: str) -> str:
+    """``value`` as a double-quoted CSS string (CSS Syntax 3 §4.3.5 escapes)."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\a ")
+    return f'"{escaped}"'
+
+
+def font_face_css(subsets: Iterable[SubsetFace], url_for: Callable[[Path], str]) -> str:
+    """``@font-face`` rules for ``subsets``, one per file, in the order given.
+
+    ``url_for`` turns a subset file's path into the URL the stylesheet uses:
+    ``Path.as_uri`` for the PDF, a path relative to the stylesheet for the EPUB.
+    """
+    rules = []
+    for subset in subsets:
+        face = subset.face
+        rules.append(
+            "@font-face {\n"
+            f"  font-family: {_css_string(face.family)};\n"
+            f"  font-style: {face.style};\n"
+            f"  font-weight: {face.weight};\n"
+            f"  src: url({_css_string(url_for(subset.path))})"
+            f" format({_css_string(subset.format)});\n"
+            "}\n")
+    return "\n".join(rules)
