@@ -27,8 +27,10 @@ import uharfbuzz as hb
 import yaml
 from fontTools.ttLib import TTFont
 
+from .errors import BuildError
 
-class FontError(Exception):
+
+class FontError(BuildError):
     """A font file is missing, corrupt or unusable; the message names the file."""
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .text import HEADING_MAX, is_heading_like, is_terminated, parse_date
+from .text import HEADING_MAX, is_heading_like, is_terminated, parse_date, starts_mid_sentence
 
 # A name grid: three or more space-separated names of 2-4 ideographs (with ·).
 _NAME = re.compile(r"^[\u4e00-\u9fff·]{2,5}$")
@@ -64,8 +64,19 @@ def _line_kind(text: str) -> str:
     return "text"
 
 
+def _names_row(text: str) -> bool:
+    tokens = text.split()
+    return bool(tokens) and all(_NAME.match(t) for t in tokens)
+
+
 def _short(text: str) -> bool:
     return len(text) <= HEADING_MAX and not is_terminated(text)
+
+
+def _wrapped(line: str, following: str) -> bool:
+    """A line cut by an exporter's fixed width: long, with running-text commas,
+    or followed by text that cannot open a sentence."""
+    return (len(line) >= 20 and "，" in line) or starts_mid_sentence(following)
 
 
 def read_lines(text: str) -> list[tuple[int, str, int, str]]:
@@ -116,7 +127,9 @@ def _group(run: list[tuple[int, str, int, str]], gap: int, blocks: list[Raw]) ->
             blocks.append(Raw("table", number, rows[-1][0], gap=gap, rows=table))
         return end
     if kind == "names":
-        end = next((k for k, r in enumerate(run) if r[3] != "names"), len(run))
+        # The grid's last row may hold fewer than three names.
+        end = next((k for k, r in enumerate(run)
+                    if r[3] != "names" and not _names_row(r[1])), len(run))
         names = [n for r in run[:end] for n in r[1].split()]
         blocks.append(Raw("names", number, run[end - 1][0], gap=gap, lines=names))
         return end
@@ -144,7 +157,7 @@ def _group(run: list[tuple[int, str, int, str]], gap: int, blocks: list[Raw]) ->
     last = number
     k = 1
     while (k < len(run) and run[k][3] == "text" and not is_terminated(text)
-           and not is_heading_like(text)):
+           and (not is_heading_like(text) or _wrapped(text, run[k][1]))):
         text += run[k][1].strip()
         last = run[k][0]
         k += 1

@@ -68,16 +68,22 @@ def inlines(text: str, line: int) -> tuple[tuple[Inline, ...], list[Diagnostic]]
     pos = 0
     pattern = re.compile(f"{_BRACKETED_URL.pattern}|{_BARE_URL.pattern}")
     for match in pattern.finditer(text):
+        bare = match.group().rstrip(".,;:!?'")
+        if not match.group(1) and bare.endswith(("//", ":")):
+            continue  # a scheme with nothing after it is text
         if match.start() > pos:
             runs.append(Text(text[pos:match.start()]))
         if match.group(1):
             url = match.group(1)
             diagnostics.append(Diagnostic(
                 "P110", line, f"removed the angle brackets around {url}", removed="<>"))
+            end = match.end()
         else:
-            url = match.group()
+            # Sentence punctuation after a bare URL is not part of it.
+            url = bare
+            end = match.start() + len(url)
         runs.append(Link(url, url))
-        pos = match.end()
+        pos = end
     if pos < len(text):
         runs.append(Text(text[pos:]))
     return tuple(runs), diagnostics

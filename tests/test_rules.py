@@ -1,0 +1,133 @@
+"""One test per normalizer rule, on small texts shaped like other papers' days."""
+
+from __future__ import annotations
+
+from pipeline.decode import Source
+from pipeline.model import (
+    Fields, Heading, LineBreak, Link, NameList, Paragraph, PhotoGap, SignOff, Table, Text,
+    inline_text,
+)
+from pipeline.normalize import normalize
+from pipeline.normalize.structure import inlines, parse_byline, run_in_head
+from pipeline.normalize.text import is_heading_like, parse_date, spanning_word
+
+BODY = "这是一段完整的正文内容，用来说明会议的主要精神和工作部署，内容相当充实。"
+
+
+def edition(text: str):
+    return normalize(Source(text, "utf-8")).edition
+
+
+def test_byline_agency_and_roles():
+    byline, rest = parse_byline("新华社北京3月31日电（记者 王五 实习生 赵六 钱七）正文开始。")
+    assert byline.agency == "新华社北京3月31日电"
+    assert [(c.role, c.names) for c in byline.credits] == [("记者", ("王五",)), ("实习生", ("赵六", "钱七"))]
+    assert rest == "正文开始。"
+    assert parse_byline("本报讯(记者 张三)正文。")[0].brackets == "()"
+
+
+def test_not_a_byline():
+    assert parse_byline("据了解（以下简称“督察组”）进驻。") is None
+    assert parse_byline("本报讯（张三 李四）正文。") is None  # names without a role
+
+
+def test_run_in_heads():
+    assert run_in_head("一、强化责任担当。一是提高站位。") == "一、强化责任担当。"
+    assert run_in_head("（二）加强领导。正文。") == "（二）加强领导。"
+    assert run_in_head("3. 做好保障！正文") == "3. 做好保障！"
+    assert run_in_head("2021年，经济增长。") == ""
+    assert run_in_head("一、只有标题。") == ""  # nothing runs in after it
+
+
+def test_heading_shapes():
+    assert is_heading_like("遭遇森林火灾，要正确判断风向")
+    assert is_heading_like("森林火灾要做到“十不准”“五不烧”")
+    assert not is_heading_like("市人大常委会副主任参加。")
+    assert not is_heading_like("会议要求各单位认真落实，切实做好各项工作，确保项目")
+    assert is_heading_like("某某市对外公开省生态环境保护督察及砂石行业生态环境保护专项督察整改情况")
+
+
+def test_dates():
+    assert parse_date("2022年3月31日") == "2022-03-31"
+    assert parse_date("二〇二二年三月三十一日") == "2022-03-31"
+    assert parse_date("2022年13月1日") is None
+    assert parse_date("2022年3月31日上午") is None
+
+
+def test_spanning_word():
+    assert spanning_word("项目进", "行专项") == "进行"
+    assert spanning_word("杀了夏明", "翰，") == ""
+
+
+def test_links_only_for_web_and_mail():
+    runs, diagnostics = inlines("见<https://a.cn/x>与<javascript:alert(1)>及mailto:a@b.cn。", 1)
+    assert runs == (Text("见"), Link("https://a.cn/x", "https://a.cn/x"),
+                    Text("与<javascript:alert(1)>及"), Link("mailto:a@b.cn", "mailto:a@b.cn"),
+                    Text("。"))
+    assert [d.removed for d in diagnostics] == ["<>"]
+
+
+def test_kicker_title_subtitle():
+    art = edition("春耕备耕正当时——\n\n田间地头农事忙\n\n——各地抓好春季农业生产\n\n" + BODY + "\n").articles[0]
+    assert (art.headline.kicker, art.headline.titles, art.headline.subtitle) == (
+        "春耕备耕正当时——", ("田间地头农事忙",), "——各地抓好春季农业生产")
+
+
+def test_couplet_is_two_title_lines():
+    art = edition("缅怀英雄先烈\n\n传承红色基因\n\n" + BODY + "\n").articles[0]
+    assert art.headline.titles == ("缅怀英雄先烈", "传承红色基因") and not art.headline.subtitle
+
+
+def test_new_article_after_sign_off_and_subhead_within():
+    text = ("防汛工作部署\n\n" + BODY + "\n\n防汛物资准备\n\n" + BODY + "\n\n某某局\n2022年6月1日\n\n"
+            "公告\n\n" + BODY + "\n")
+    arts = edition(text).articles
+    assert [a.headline.titles for a in arts] == [("防汛工作部署",), ("公告",)]
+    assert [b.text for b in arts[0].body if isinstance(b, Heading)] == ["防汛物资准备"]
+    assert [b for b in arts[0].body if isinstance(b, SignOff)][0].organisations == ("某某局",)
+
+
+def test_unrelated_heading_starts_an_article():
+    arts = edition("防汛工作部署\n\n" + BODY + "\n\n春季招聘启事\n\n" + BODY + "\n").articles
+    assert [a.headline.titles for a in arts] == [("防汛工作部署",), ("春季招聘启事",)]
+
+
+def test_byline_after_heading_starts_an_article():
+    text = "防汛工作部署\n\n" + BODY + "\n\n防汛会议召开\n\n本报讯（记者 张三）" + BODY + "\n"
+    arts = edition(text).articles
+    assert len(arts) == 2 and arts[1].byline.credits[0].names == ("张三",)
+
+
+def test_photo_gap_and_label():
+    art = edition("标题文字\n\n\n\n栏目名称\n专栏副名\n\n" + BODY + "\n").articles[0]
+    assert art.label == ("栏目名称", "专栏副名")
+    assert isinstance(art.body[0], PhotoGap) and art.body[0].blank_lines == 3
+
+
+def test_table_names_fields_signoff():
+    text = ("名单公告\n\n" + BODY + "\n\n姓名\t单位\t职务\n张三\t某 局\t科长\n\n"
+            "张三 李四 王五 赵六\n钱七 孙八\n\n联系电话：12345\n（工作日）\n\n地址：某路1号\n\n"
+            "某某委员会\n2022年3月31日\n")
+    body = edition(text).articles[0].body
+    kinds = [type(b).__name__ for b in body]
+    assert kinds == ["Paragraph", "Table", "NameList", "Fields", "SignOff"]
+    table, names, fields = body[1], body[2], body[3]
+    assert table.header == ("姓名", "单位", "职务") and table.rows == (("张三", "某 局", "科长"),)
+    assert names.names == ("张三", "李四", "王五", "赵六", "钱七", "孙八")
+    assert [f.label for f in fields.items] == ["联系电话", "地址"]
+    assert fields.items[0].value == (Text("12345"), LineBreak(), Text("（工作日）"))
+
+
+def test_hard_wrapped_paragraph_is_rejoined():
+    text = ("标题\n\n这是一段被导出工具按固定宽度折行的正文，每一行都没有\n结束的标点符号，所以应当接回同一段落之中"
+            "，直到句号为止。\n\n" + BODY + "\n")
+    body = edition(text).articles[0].body
+    assert len(body) == 2
+    assert inline_text(body[0].inlines).startswith("这是一段") and body[0].span.last == 4
+
+
+def test_verse_lines_in_body_keep_their_breaks():
+    text = "诗歌一首\n\n" + BODY + "\n\n春眠不觉晓\n处处闻啼鸟\n\n" + BODY + "\n"
+    body = edition(text).articles[0].body
+    assert any(isinstance(b, Paragraph) and LineBreak() in b.inlines for b in body) or \
+        len(edition(text).articles) == 2
