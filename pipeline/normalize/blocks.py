@@ -87,6 +87,8 @@ def read_lines(text: str) -> list[tuple[int, str, int, str]]:
         if not line.strip():
             blanks += 1
             continue
+        if "\t" not in line:
+            line = line.strip(" \u3000\u00a0")  # paragraph indents are layout, not text
         out.append((number, line, blanks, _line_kind(line)))
         blanks = 0
     return out
