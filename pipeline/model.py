@@ -141,7 +141,7 @@ Block = Union[Paragraph, Heading, Table, NameList, Fields, SignOff, PhotoGap]
 
 @dataclass(frozen=True)
 class Credit:
-    """One role in a byline and the people credited in it (全媒体记者 → 胡建军)."""
+    """One role in a byline and the people credited in it (全媒体记者 → 张三)."""
 
     role: str
     names: tuple[str, ...]
@@ -218,7 +218,7 @@ def inline_text(inlines: tuple[Inline, ...]) -> str:
 
 
 def byline_text(byline: Byline) -> str:
-    """The byline as printed: 衡阳日报讯（全媒体记者 胡建军 通讯员 盛君丽）."""
+    """The byline as printed: 本报讯（全媒体记者 张三 通讯员 李四）."""
     credits = " ".join(
         " ".join((credit.role, *credit.names)) for credit in byline.credits
     )
@@ -253,12 +253,12 @@ def block_text(block: Block) -> str:
 def article_text(article: Article) -> Iterator[str]:
     """Every piece of an article's visible text, in reading order."""
     head = article.headline
+    yield from article.label  # set above the headline, as papers place a column tag
     if head.kicker:
         yield head.kicker
     yield from head.titles
     if head.subtitle:
         yield head.subtitle
-    yield from article.label
     for index, block in enumerate(article.body):
         if index == 0 and article.byline is not None:
             yield byline_text(article.byline)

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from .. import stages
 from ..errors import BuildError
-from ..fonts import SubsetFace, coverage_gaps, load_manifest, subset_all
+from .. import render
+from ..fonts import SubsetFace, coverage_gaps, load_manifest, subset_face
 from ..model import Edition, edition_text
 
 log = logging.getLogger("paiban")
@@ -41,22 +42,37 @@ def _where(char: str, source_text: str) -> str:
     return f"{char} (U+{ord(char):04X}) line {shown}" if lines else f"{char} (U+{ord(char):04X})"
 
 
-def edition_fonts(edition: Edition, root: Path, source_text: str) -> tuple[SubsetFace, ...]:
-    """Subsets of every bundled face to the edition's characters; stop on a gap.
+def edition_fonts(edition: Edition, root: Path, source_text: str = "",
+                  cache: Path | None = None) -> tuple[SubsetFace, ...]:
+    """One subset of each bundled face for both editions; stop on a coverage gap.
 
-    clreq-grade setting needs every character drawn by the bundled faces: a
-    character none of them covers stops the build with one line naming it and
-    the source lines it is on, rather than printing a blank box.
+    Each face gets the characters the layouts set in it (``render.face_text``);
+    Song Regular also gets everything else an edition can show (the whole text,
+    the templates' own words, ASCII), so the e-book's navigation and a reading
+    system's fallback find their glyphs.  A character that Hei or Kai lacks is
+    drawn by the next face of its stack, Song of the same weight, so it joins that
+    subset (never a system font).  A character no bundled face draws stops the
+    build with one line naming it and its source lines, rather than a blank box.
     """
     faces = load_manifest(root / "fonts")
-    text = edition_text(edition) + layout_chars(root) + _ALWAYS
-    cache = root / "build" / "fonts"
-    body_faces = [f for f in faces if f.weight == 400 and f.family == faces[0].family]
-    gaps = coverage_gaps(text, body_faces or faces[:1], cache)
+    cache = cache or root / "build" / "fonts"
+    everything = edition_text(edition) + layout_chars(root) + _ALWAYS
+    song = [f for f in faces if f.family == render.SONG and f.weight == 400]
+    gaps = coverage_gaps(everything, song, cache)
     if gaps:
         shown = "; ".join(_where(ch, source_text) for ch in sorted(gaps)[:8])
         raise BuildError(f"{len(gaps)} character(s) no bundled font draws: {shown}")
-    return subset_all(faces, text, cache)
+    wanted = dict(render.face_text(edition))
+    wanted[(render.SONG, 400)] = wanted.get((render.SONG, 400), "") + everything
+    for face in faces:
+        key = (face.family, face.weight)
+        if face.family != render.SONG and key in wanted:
+            missing = "".join(coverage_gaps(wanted[key], [face], cache))
+            fallback = (render.SONG, face.weight)
+            wanted[fallback] = wanted.get(fallback, "") + missing
+    return tuple(
+        SubsetFace(face, subset_face(face, wanted[(face.family, face.weight)], cache))
+        for face in faces if (face.family, face.weight) in wanted)
 
 
 def build(seed: stages.Seed, formats: list[str], out_dir: Path) -> list[Path]:
@@ -73,11 +89,13 @@ def build(seed: stages.Seed, formats: list[str], out_dir: Path) -> list[Path]:
     slug = edition.meta.slug
     if "pdf" in formats:
         log.info("Step 4 - Laying out and writing the print edition")
-        result = pdf.write_pdf(edition, sidecar.layout, faces, out_dir / f"{slug}.pdf")
+        result = pdf.write_pdf(edition, sidecar.layout, faces, out_dir / f"{slug}.pdf",
+                               root=seed.root)
         written.append(result.path)
         page_of = result.page_of
     else:
-        page_of = pdf.page_map(pdf.render_document(edition, sidecar.layout, faces))
+        page_of = pdf.page_map(
+            pdf.render_document(edition, sidecar.layout, faces, root=seed.root), edition)
     if "epub" in formats:
         from . import epub
 

@@ -1,0 +1,409 @@
+"""render: the document model -> HTML, through the shared Jinja2 layouts in ``layouts/``.
+
+In:  ``model.Article`` / ``model.Edition``; for print, ``settings.Layout`` and the
+     ``@font-face`` CSS of the subset fonts.
+Out: ``render_article`` — one article as well-formed XHTML (``layouts/article.html.j2``),
+     the same partial for the PDF and the EPUB; ``render_print`` — the whole print
+     document (``layouts/print.html.j2``: masthead, contents, articles) as an HTML string
+     for WeasyPrint; ``page_geometry`` — the character grid the print page is set on.
+
+There is one renderer and one set of layouts: the EPUB includes the article partial
+as it is.  Text is never escaped by hand: Jinja2 autoescapes, and every run of text
+goes through ``typeset`` (``pipeline.typography``), which escapes it and adds the clreq
+marks.  Ids are stable (``a3``, ``a3-b5``), so the PDF's page map and the EPUB's
+page-list and links agree.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import math
+import os
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from . import model, typography
+from .settings import Layout
+
+LAYOUTS = Path(__file__).resolve().parent.parent / "layouts"
+
+# A name list is set on a grid of cells this many characters wide at least
+# (Chinese name lists pad two-character names to three, clreq §3.8).
+_NAME_CELL_MIN = 3
+# The least gap between two name cells, in characters.
+_NAME_GAP_MIN = 1
+# A table column whose every cell is at most this many characters long is set
+# without line breaks: names, dates, codes (a 3-character name never wraps).
+_SHORT_CELL = 8
+_WEEKDAYS = "一二三四五六日"
+
+
+# --- ids -------------------------------------------------------------------
+
+
+def article_id(article_index: int) -> str:
+    """The id of an article: ``a3``; the print page map and EPUB page-list key."""
+    return f"a{article_index}"
+
+
+def block_id(article_index: int, block_index: int) -> str:
+    """The id of a body block: ``a3-b5`` (block 5 of article 3)."""
+    return f"{article_id(article_index)}-b{block_index}"
+
+
+def model_ids(edition: model.Edition) -> list[str]:
+    """Every article and block id the layouts give the edition, in reading order."""
+    return [
+        ident
+        for index, article in enumerate(edition.articles)
+        for ident in (article_id(index),
+                      *(block_id(index, number) for number in range(len(article.body))))
+    ]
+
+
+# --- dates -----------------------------------------------------------------
+
+
+def date_line(meta: model.Meta) -> str:
+    """The date of a masthead and running head: ``2022年3月31日 星期四`` ("" if none)."""
+    try:
+        day = datetime.date.fromisoformat(meta.date)
+    except ValueError:
+        return ""
+    return f"{day.year}年{day.month}月{day.day}日 星期{_WEEKDAYS[day.weekday()]}"
+
+
+def document_dates(meta: model.Meta) -> tuple[str, str]:
+    """W3C dates (created, modified) for the document's metadata, never the clock.
+
+    Created is the edition's date; modified is ``SOURCE_DATE_EPOCH`` when set (the
+    reproducible-builds convention for "when the source last changed"), else the
+    edition's date too.  ("", "") without either.
+    """
+    try:
+        created = datetime.date.fromisoformat(meta.date).isoformat()
+    except ValueError:
+        created = ""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        moment = datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc)
+        return created, moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return created, created
+
+
+def title_text(headline: model.Headline) -> str:
+    """The headline's title lines on one line (contents, bookmarks, running heads)."""
+    return " ".join(headline.titles)
+
+
+# --- the article partial ------------------------------------------------------
+
+
+def kind(node: object) -> str:
+    """The model type of a node ("Paragraph", "Text"…), for the layouts to dispatch on."""
+    return type(node).__name__
+
+
+def lead_index(article: model.Article) -> int | None:
+    """The block whose start carries the byline: the first paragraph, if nothing
+    visible comes before it (an empty photo gap shows nothing); else None, and the
+    byline stands in a paragraph of its own before the body."""
+    for index, block in enumerate(article.body):
+        if isinstance(block, model.Paragraph):
+            return index
+        if not (isinstance(block, model.PhotoGap) and block.image is None):
+            return None
+    return None
+
+
+def body_runs(article: model.Article) -> list[tuple[bool, list[tuple[int, model.Block]]]]:
+    """The body as runs of (wide, [(block number, block)…]): each table is a wide run
+    of its own, read across the page; the blocks between tables are text runs, which
+    a multi-column page sets in columns."""
+    runs: list[tuple[bool, list[tuple[int, model.Block]]]] = []
+    for number, block in enumerate(article.body):
+        wide = isinstance(block, model.Table)
+        if wide or not runs or runs[-1][0]:
+            runs.append((wide, []))
+        runs[-1][1].append((number, block))
+    return runs
+
+
+def cell_modes(table: model.Table) -> tuple[str, ...]:
+    """How each column of ``table`` may wrap: ``"nowrap"`` when every cell is short
+    (names, dates), ``"words"`` when every space-separated word is (wrap only at the
+    spaces: 在职研究生 管理学博士), else ``""`` (wrap anywhere, clreq-style)."""
+    rows = (table.header, *table.rows)
+    width = max(len(row) for row in rows)
+    modes = []
+    for column in range(width):
+        cells = [row[column].strip() for row in rows if column < len(row)]
+        if all(len(cell) <= _SHORT_CELL for cell in cells):
+            modes.append("nowrap")
+        elif all(len(word) <= _SHORT_CELL for cell in cells for word in cell.split()):
+            modes.append("words")
+        else:
+            modes.append("")
+    return tuple(modes)
+
+
+def name_cell(names: tuple[str, ...]) -> int:
+    """The width of a name grid's cells, in characters: the longest name, at least 3."""
+    return max([_NAME_CELL_MIN, *(len(name) for name in names)])
+
+
+def environment() -> jinja2.Environment:
+    """The Jinja2 environment of ``layouts/``: autoescaping, strict, with ``typeset``.
+
+    One shared instance (templates compile once); treat it as read-only.
+    """
+    return _environment()
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(LAYOUTS),
+        autoescape=jinja2.select_autoescape(("html", "xhtml", "j2"), default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["typeset"] = typography.typeset
+    env.globals.update(
+        kind=kind, article_id=article_id, block_id=block_id, lead_index=lead_index,
+        body_runs=body_runs, cell_modes=cell_modes, name_cell=name_cell,
+        title_text=title_text, byline_text=model.byline_text,
+    )
+    return env
+
+
+def render_article(article: model.Article, index: int, *,
+                   han_latin_space: str = typography.DEFAULT_HAN_LATIN_SPACE,
+                   image_src: Callable[[str], str] = str) -> Markup:
+    """One article as an XHTML ``<article id="a{index}">`` fragment.
+
+    ``image_src`` turns an ``Image.path`` (relative to the project root) into the
+    ``src`` the output uses; by default the path itself.
+    """
+    template = environment().get_template("article.html.j2")
+    return Markup(template.render(article=article, index=index, hls=han_latin_space,
+                                  image_src=image_src))
+
+
+# --- the print page ------------------------------------------------------------
+
+# CSS named page sizes (CSS Paged Media 3 §7.1), width x height in millimetres.
+_PAGE_SIZES_MM = {
+    "a5": (148, 210), "a4": (210, 297), "a3": (297, 420),
+    "b5": (176, 250), "b4": (250, 353), "jis-b5": (182, 257), "jis-b4": (257, 364),
+    "letter": (215.9, 279.4), "legal": (215.9, 355.6), "ledger": (279.4, 431.8),
+}
+_PT_PER = {"pt": 1.0, "mm": 72 / 25.4, "cm": 720 / 25.4, "in": 72.0, "px": 0.75, "pc": 12.0}
+_LENGTH = re.compile(r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*(pt|mm|cm|in|px|pc|em)\s*$")
+
+
+def length_pt(value: str, em: float = 0.0) -> float:
+    """A CSS length (``20mm``, ``10.5pt``; ``em`` as multiples of ``em``) in points."""
+    match = _LENGTH.match(value)
+    if not match:
+        raise ValueError(f"not a CSS length: {value!r}")
+    number, unit = float(match[1]), match[2]
+    return number * (em if unit == "em" else _PT_PER[unit])
+
+
+def page_size_pt(size: str) -> tuple[float, float]:
+    """``Layout.page_size`` (``A4``, ``B5 landscape``, ``170mm 240mm``) as points."""
+    words = size.lower().split()
+    orientation = [w for w in words if w in ("portrait", "landscape")]
+    rest = [w for w in words if w not in ("portrait", "landscape")]
+    if len(rest) == 1 and rest[0] in _PAGE_SIZES_MM:
+        width, height = (mm * _PT_PER["mm"] for mm in _PAGE_SIZES_MM[rest[0]])
+    elif len(rest) == 2:
+        width, height = (length_pt(word) for word in rest)
+    elif len(rest) == 1:
+        width = height = length_pt(rest[0])
+    else:
+        raise ValueError(f"not a page size: {size!r}")
+    if ("landscape" in orientation and width < height
+            or "portrait" in orientation and width > height):
+        width, height = height, width
+    return width, height
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """The print page set on a character grid (all lengths in points).
+
+    The text block is exactly ``measure`` body characters wide — ``chars`` per
+    column, columns ``gap`` characters apart — and a whole number of ``lines``
+    high: the margins from the ``Layout`` grow by what is left over, the inside
+    and outside margins by half each, the bottom margin by the vertical rest.
+    """
+
+    width: float
+    height: float
+    margin_top: float
+    margin_bottom: float
+    margin_inside: float
+    margin_outside: float
+    body: float
+    leading: float
+    columns: int
+    chars: int
+    gap: int
+    lines: int
+
+    @property
+    def measure(self) -> int:
+        """The width of the text block in body characters (columns and gaps)."""
+        return self.columns * self.chars + (self.columns - 1) * self.gap
+
+    def name_grid(self, cell: int) -> tuple[int, float]:
+        """How many name cells of ``cell`` characters fill a line, and the gap between
+        them in characters, so that the grid is flush with both edges of a column."""
+        per_row = max(1, (self.chars + _NAME_GAP_MIN) // (cell + _NAME_GAP_MIN))
+        gap = (self.chars - per_row * cell) / (per_row - 1) if per_row > 1 else 0.0
+        return per_row, gap
+
+
+def page_geometry(layout: Layout) -> Geometry:
+    """The character grid of ``layout``'s page; ValueError if no character fits."""
+    body = length_pt(layout.body_size)
+    width, height = page_size_pt(layout.page_size)
+    top, bottom, inside, outside = (
+        length_pt(value, body) for value in (layout.margin_top, layout.margin_bottom,
+                                             layout.margin_inside, layout.margin_outside))
+    room = (width - inside - outside) / body
+    gap = layout.column_gap_chars if layout.columns > 1 else 0
+    # 1e-6: a width meant to hold N characters exactly must not lose one to rounding.
+    chars = math.floor((room - gap * (layout.columns - 1)) / layout.columns + 1e-6)
+    leading = body * layout.line_height
+    lines = math.floor((height - top - bottom) / leading + 1e-6)
+    if chars < 1 or lines < 1:
+        raise ValueError(f"the page {layout.page_size} leaves no room for text "
+                         f"at {layout.body_size} with these margins")
+    spare = width - inside - outside - (chars * layout.columns + gap * (layout.columns - 1)) * body
+    return Geometry(
+        width=width, height=height, margin_top=top,
+        margin_bottom=height - top - lines * leading,
+        margin_inside=inside + spare / 2, margin_outside=outside + spare / 2,
+        body=body, leading=leading, columns=layout.columns, chars=chars, gap=gap, lines=lines,
+    )
+
+
+# The masthead: at most this size, and at most this share of the measure.
+_MASTHEAD_MAX_PT = 66.0
+_MASTHEAD_SHARE = 0.8
+_MASTHEAD_TRACKING = 0.2  # letter-spacing, em (print.css)
+
+
+def masthead_size(paper: str, geometry: Geometry) -> float:
+    """The masthead's font size in points: large, yet one line on any page."""
+    width = geometry.measure * geometry.body * _MASTHEAD_SHARE
+    return min(_MASTHEAD_MAX_PT, width / (max(len(paper), 1) * (1 + _MASTHEAD_TRACKING)))
+
+
+def display_width(text: str) -> float:
+    """The width of ``text`` in em, estimated: full-width characters 1, others 0.6."""
+    return sum(1.0 if unicodedata.east_asian_width(char) in "WF" else 0.6 for char in text)
+
+
+# The running heads' type size (六号 7.5pt is too faint on a news page; 小五 9pt).
+RUNNING_HEAD_PT = 9.0
+
+
+def running_heads(meta: model.Meta, geometry: Geometry) -> tuple[float, float]:
+    """Widths in points of the left running head (paper and date, sized to its text)
+    and the right one (the article title, cut with an ellipsis when longer): margin
+    boxes that must clip need a definite width."""
+    left = (display_width(f"{meta.paper}\u3000{date_line(meta)}") + 1) * RUNNING_HEAD_PT
+    measure = geometry.measure * geometry.body
+    left = min(left, measure / 2)
+    return left, measure - left
+
+
+def name_cells(edition: model.Edition) -> list[int]:
+    """The distinct name-grid cell widths the edition's name lists use."""
+    return sorted({name_cell(block.names) for article in edition.articles
+                   for block in article.body if isinstance(block, model.NameList)})
+
+
+#: The family every font stack of the layouts ends in (Song, 宋体): it draws everything.
+SONG = "Paiban Serif"
+
+# Characters the print layouts set besides the edition's text: digits of page numbers
+# and counters, the contents' leader and heading, weekdays, spaces and dashes.
+_FURNITURE = "0123456789. \u00a0\u2002\u3000\u2014目录星期年月日" + _WEEKDAYS
+
+
+def face_text(edition: model.Edition) -> dict[tuple[str, int], str]:
+    """The characters each face (CSS family, weight) sets, for font subsetting.
+
+    Song ("Paiban Serif" 400) draws everything: every stack ends in it, so a
+    character missing elsewhere still has a glyph.  Hei, Kai and bold Song get only
+    what ``print.css`` (and the e-book's stylesheet) set in them.
+    """
+    meta = edition.meta
+    hei, kai = ["目录"], [meta.publisher]
+    for article in edition.articles:
+        head = article.headline
+        hei += [*head.titles, *article.label]
+        kai += [head.kicker, head.subtitle]
+        if article.byline:
+            kai.append(model.byline_text(article.byline))
+        for block in article.body:
+            match block:
+                case model.Paragraph(head=run_in):
+                    hei.append(run_in)
+                case model.Heading(text=text):
+                    hei.append(text)
+                case model.Table(header=header):
+                    hei += header
+                case model.PhotoGap(image=model.Image(caption=caption)):
+                    kai.append(caption)
+    everything = model.edition_text(edition) + meta.paper + meta.publisher + date_line(meta)
+    return {
+        (SONG, 400): everything + _FURNITURE,
+        (SONG, 700): meta.paper + _FURNITURE,
+        ("Paiban Sans", 700): "".join(hei) + _FURNITURE,
+        ("Paiban Kai", 400): "".join(kai) + _FURNITURE,
+    }
+
+
+def render_print(edition: model.Edition, layout: Layout, font_css: str) -> str:
+    """The print document's HTML: masthead, contents, then every article's partial.
+
+    ``font_css`` is the ``@font-face`` CSS of the fonts to use (trusted: it is put
+    in the ``<style>`` element as is).  Images are referenced relative to the
+    project root, which the caller passes to WeasyPrint as the base URL.
+    """
+    geometry = page_geometry(layout)
+    created, modified = document_dates(edition.meta)
+    articles = [render_article(article, index, han_latin_space=layout.han_latin_space)
+                for index, article in enumerate(edition.articles)]
+    template = environment().get_template("print.html.j2")
+    return template.render(
+        edition=edition, meta=edition.meta, articles=articles, g=geometry,
+        date_line=date_line(edition.meta), font_css=Markup(font_css),
+        created=created, modified=modified,
+        grids={cell: geometry.name_grid(cell) for cell in name_cells(edition)},
+        hls=layout.han_latin_space, masthead_pt=masthead_size(edition.meta.paper, geometry),
+        heads=running_heads(edition.meta, geometry), heads_pt=RUNNING_HEAD_PT,
+    )
+
+
+__all__ = [
+    "LAYOUTS", "SONG", "RUNNING_HEAD_PT", "Geometry", "article_id", "block_id", "model_ids",
+    "date_line", "document_dates", "title_text", "environment", "render_article",
+    "render_print", "page_geometry", "length_pt", "page_size_pt", "face_text",
+    "masthead_size", "running_heads", "display_width", "lead_index", "body_runs",
+    "cell_modes", "name_cell", "kind",
+]

@@ -1,0 +1,250 @@
+"""The renderer: the shared article partial (well-formed XHTML, ids, structure, escaping)
+and the print page's character grid.  No WeasyPrint here: these tests are fast."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import jinja2
+import pytest
+
+from pipeline import model, render, typography
+from pipeline.model import (Article, Byline, Credit, Edition, Field, Fields, Heading,
+                            Headline, Image, LineBreak, Link, Meta, NameList, Paragraph,
+                            PhotoGap, SignOff, Span, Table, Text)
+from pipeline.settings import Layout
+
+XHTML = "http://www.w3.org/1999/xhtml"
+S = Span(1, 1)
+
+
+def parse(markup: str) -> ET.Element:
+    """The partial as XML (fails on anything not well-formed), in the XHTML namespace."""
+    return ET.fromstring(f'<root xmlns="{XHTML}">{markup}</root>')
+
+
+def tag(element: ET.Element) -> str:
+    return element.tag.removeprefix(f"{{{XHTML}}}")
+
+
+def text(element: ET.Element) -> str:
+    return "".join(element.itertext())
+
+
+def han(value: str) -> str:
+    return "".join(char for char in value if typography.is_han(char))
+
+
+def find(root: ET.Element, name: str) -> list[ET.Element]:
+    return root.findall(f".//{{{XHTML}}}{name}")
+
+
+URL = "http://example.org/?a=1&b=2"
+SAMPLE = Article(
+    headline=Headline(titles=("第一行标题", "第二行标题"), kicker="引题文字——",
+                      subtitle="副题文字"),
+    label=("栏目甲", "栏目乙"),
+    byline=Byline("本报讯", (Credit("记者", ("张三",)), Credit("通讯员", ("李四", "王五")))),
+    body=(
+        PhotoGap(3, S),
+        Paragraph((Text("导语正文，含A&B<c>与2022年。"),), S),
+        Heading("小标题", S),
+        Paragraph((Text("正文。"),), S, head="一、分节标题。"),
+        Table(("姓名", "职务"),
+              (("张三", "很长很长很长很长很长很长的职务名称"), ("李四", "职务")), S),
+        NameList(("张三", "李四", "欧阳五"), S),
+        Fields((Field("电话", (Text("12345"), LineBreak(), Text("（短信）")), S),
+                Field("网址", (Link(URL, URL),), S)), S),
+        SignOff(("某某单位", "某某委员会"), "2022年3月31日", S),
+        PhotoGap(2, S, Image("images/p.jpg", "图片说明")),
+    ),
+    span=S,
+)
+
+
+@pytest.fixture(scope="module")
+def sample() -> ET.Element:
+    return parse(render.render_article(SAMPLE, 3))
+
+
+def test_environment_contract():
+    env = render.environment()
+    assert env.autoescape("article.html.j2") and env.autoescape("x.xhtml")
+    assert env.undefined is jinja2.StrictUndefined
+    assert env.filters["typeset"] is typography.typeset
+    assert env.trim_blocks and env.lstrip_blocks
+    assert env.loader.searchpath == [str(render.LAYOUTS)]
+
+
+def test_ids_are_stable():
+    assert render.article_id(3) == "a3"
+    assert render.block_id(3, 5) == "a3-b5"
+
+
+def test_article_structure(sample: ET.Element):
+    article = find(sample, "article")[0]
+    assert article.get("id") == "a3"
+    header = find(article, "header")[0]
+    assert [p.get("class") for p in find(header, "p")] == ["column-label", "kicker", "subtitle"]
+    tags = [text(t) for t in header.iter(f"{{{XHTML}}}span") if t.get("class") == "tag"]
+    assert tags == ["栏目甲", "栏目乙"]
+    title = find(header, "h2")[0]
+    assert len(find(title, "br")) == 1 and han(text(title)) == "第一行标题第二行标题"
+    # The byline opens the lead paragraph (the empty photo gap before it shows nothing).
+    lead = article.find(".//*[@id='a3-b1']")
+    assert lead.get("class") == "lead"
+    assert lead[0].get("class") == "byline"
+    assert text(lead[0]) == "本报讯（记者 张三 通讯员 李四 王五）"
+    assert text(lead).endswith("导语正文，含A&B<c>与2022年。")
+    assert article.find(".//*[@id='a3-b0']") is None  # photo gap without a picture
+    assert tag(article.find(".//*[@id='a3-b2']")) == "h3"
+    runin = article.find(".//*[@id='a3-b3']")[0]
+    assert (tag(runin), runin.get("class"), text(runin)) == ("strong", "runin", "一、分节标题。")
+
+
+def test_every_visible_block_carries_its_id(sample: ET.Element):
+    ids = {element.get("id") for element in sample.iter() if element.get("id")}
+    expected = {render.block_id(3, n) for n in range(len(SAMPLE.body))} - {"a3-b0"}
+    assert expected | {"a3"} == ids
+
+
+def test_table(sample: ET.Element):
+    table = sample.find(".//*[@id='a3-b4']")
+    assert tag(table) == "table"
+    heads = find(table, "th")
+    assert [th.get("scope") for th in heads] == ["col", "col"]
+    assert find(table, "thead") and len(find(table, "tr")) == 3
+    names = [td for td in find(table, "td")][::2]
+    assert all(td.get("class") == "nowrap" for td in names)
+    assert find(table, "td")[1].get("class") is None  # the long column may wrap
+
+
+def test_names_fields_signoff_photo(sample: ET.Element):
+    names = sample.find(".//*[@id='a3-b5']")
+    assert (tag(names), names.get("class")) == ("ul", "names names-3")
+    assert [text(li) for li in names] == ["张三", "李四", "欧阳五"]
+    fields = sample.find(".//*[@id='a3-b6']")
+    assert tag(fields) == "dl"
+    assert [text(dt) for dt in find(fields, "dt")] == ["电话：", "网址："]
+    assert len(find(fields, "br")) == 1
+    link = find(fields, "a")[0]
+    assert link.get("href") == URL
+    signoff = sample.find(".//*[@id='a3-b7']")
+    assert [p.get("class") for p in signoff] == ["organisation", "organisation", "date"]
+    figure = sample.find(".//*[@id='a3-b8']")
+    img, caption = figure
+    assert (tag(img), img.get("src"), img.get("alt")) == ("img", "images/p.jpg", "图片说明")
+    assert text(caption) == "图片说明"
+
+
+def test_partial_is_xhtml_and_escaped():
+    markup = render.render_article(SAMPLE, 0)
+    assert "<br/>" in markup and "<br>" not in markup
+    assert "&amp;B&lt;c&gt;" in markup
+    assert not re.search(r"&(?!amp;|lt;|gt;|quot;|#\d+;)", markup)  # XML entities only
+    assert "\n<span" not in markup and "\n</p>" not in markup  # no stray spaces in text
+
+
+def test_partial_text_is_the_model_text_in_order(seed_model):
+    """Every Han character of each article, once and in order (the label, a tag above
+    the headline, reads first)."""
+    edition = seed_model[0].edition
+    for index, article in enumerate(edition.articles):
+        root = parse(render.render_article(article, index))
+        label = "".join(article.label)
+        expected = label + "".join(model.article_text(article)).replace(label, "", 1) if label \
+            else "".join(model.article_text(article))
+        assert han(text(root)) == han(expected), index
+
+
+def test_seed_articles_are_well_formed(seed_model):
+    edition = seed_model[0].edition
+    for index, article in enumerate(edition.articles):
+        root = parse(render.render_article(article, index))
+        ids = [e.get("id") for e in root.iter() if e.get("id")]
+        assert ids[0] == f"a{index}" and len(ids) == len(set(ids))
+
+
+def test_table_columns_wrap_by_content():
+    table = Table(("姓名", "学历", "职务"),
+                  (("张三", "在职研究生 管理学博士", "很长很长很长很长很长很长的职务名称"),), S)
+    assert render.cell_modes(table) == ("nowrap", "words", "")
+    root = parse(render.render_article(Article(Headline(("表",)), (table,), S), 0))
+    words = [text(span) for span in root.iter(f"{{{XHTML}}}span") if span.get("class") == "word"]
+    assert words == ["学历", "在职研究生", "管理学博士"]
+
+
+def test_tables_are_wide_runs_between_text_runs():
+    runs = render.body_runs(SAMPLE)
+    assert [(wide, [n for n, _ in blocks]) for wide, blocks in runs] == [
+        (False, [0, 1, 2, 3]), (True, [4]), (False, [5, 6, 7, 8])]
+
+
+def test_byline_without_a_lead_paragraph_stands_alone():
+    article = Article(Headline(("题",)), (Heading("小标题", S), Paragraph((Text("文。"),), S)), S,
+                      byline=SAMPLE.byline)
+    root = parse(render.render_article(article, 0))
+    first = find(root, "p")[0]
+    assert first.get("class") == "lead byline-only" and text(first).startswith("本报讯")
+
+
+def test_a4_geometry_is_a_whole_number_of_characters():
+    g = render.page_geometry(Layout())
+    assert (g.chars, g.columns, g.measure) == (46, 1, 46)
+    text_width = g.width - g.margin_inside - g.margin_outside
+    assert text_width == pytest.approx(46 * 10.5)
+    assert g.margin_inside - g.margin_outside == pytest.approx(render.length_pt("2mm"))
+    text_height = g.height - g.margin_top - g.margin_bottom
+    assert text_height == pytest.approx(g.lines * 10.5 * 1.75)
+
+
+@pytest.mark.parametrize("layout", [
+    Layout(columns=2), Layout(page_size="A5", body_size="9pt"),
+    Layout(page_size="B5 landscape", columns=2, column_gap_chars=3),
+    Layout(page_size="170mm 240mm", margin_inside="1.5cm", body_size="12pt"),
+])
+def test_other_geometries(layout: Layout):
+    g = render.page_geometry(layout)
+    body = render.length_pt(layout.body_size)
+    text_width = g.width - g.margin_inside - g.margin_outside
+    assert text_width == pytest.approx(g.measure * body)
+    assert g.measure == layout.columns * g.chars + (layout.columns - 1) * layout.column_gap_chars
+    # Rounded down: one more character would not fit in the margins asked for.
+    asked = render.page_size_pt(layout.page_size)[0] - render.length_pt(layout.margin_inside) \
+        - render.length_pt(layout.margin_outside)
+    assert g.measure * body <= asked < (g.measure + layout.columns) * body
+    if "landscape" in layout.page_size:
+        assert g.width > g.height
+
+
+def test_name_grid_is_flush():
+    g = render.page_geometry(Layout())
+    per_row, gap = g.name_grid(3)
+    assert per_row * 3 + (per_row - 1) * gap == pytest.approx(g.chars)
+    assert gap >= 1
+
+
+def test_date_line_has_the_weekday():
+    assert render.date_line(Meta("报", "2022-03-31")) == "2022年3月31日 星期四"
+    assert render.date_line(Meta("报", "2024-01-07")) == "2024年1月7日 星期日"
+    assert render.date_line(Meta("报", "")) == ""
+
+
+def test_document_dates_never_use_the_clock(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1648684800")
+    assert render.document_dates(Meta("报", "2022-03-31")) == (
+        "2022-03-31", "2022-03-31T00:00:00Z")
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert render.document_dates(Meta("报", "2022-03-31")) == ("2022-03-31", "2022-03-31")
+
+
+def test_render_print_has_front_page_and_every_article(seed_model):
+    normalized, sidecar = seed_model
+    edition = normalized.edition
+    html = render.render_print(edition, sidecar.layout, "/* fonts */")
+    assert '<html lang="zh-CN">' in html and "/* fonts */" in html
+    assert f'<h1 class="paper">' in html and "星期四" in html
+    for index, _ in enumerate(edition.articles):
+        assert f'href="#a{index}"' in html and f'<article id="a{index}"' in html
+    assert f"<title>{edition.meta.paper} 2022年3月31日 星期四</title>" in html
