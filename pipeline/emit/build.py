@@ -31,7 +31,9 @@ def layout_chars(root: Path) -> str:
     """Every non-ASCII character written in the layouts' templates (目录, 星期…)."""
     found = set()
     for path in sorted((root / "layouts").rglob("*")):
-        if path.is_file() and path.suffix in (".j2", ".css", ".html", ".xhtml"):
+        # Package metadata (the OPF's accessibility summary, the NCX) is never set in type.
+        if path.is_file() and path.suffix in (".j2", ".css") and not path.name.endswith(
+                (".opf.j2", ".ncx.j2", ".xml.j2")):
             found.update(ch for ch in path.read_text(encoding="utf-8") if ord(ch) > 0x7F)
     return "".join(sorted(found))
 
@@ -101,5 +103,5 @@ def build(seed: stages.Seed, formats: list[str], out_dir: Path) -> list[Path]:
 
         log.info("Step 5 - Writing the e-book")
         written.append(epub.write_epub(edition, sidecar.layout, faces,
-                                       out_dir / f"{slug}.epub", page_of))
+                                       out_dir / f"{slug}.epub", page_of, root=seed.root))
     return written
