@@ -10,7 +10,7 @@ SEEDS  := $(wildcard seeds/*.txt)
 export SOURCE_DATE_EPOCH ?= 1648684800
 export PYTHONHASHSEED := 0
 
-.PHONY: all model explain pdf epub test fuzz clean distclean
+.PHONY: all model explain pdf epub test fuzz bench clean distclean
 
 all: $(PAIBAN)
 	$(PAIBAN) build $(SEEDS)
@@ -35,6 +35,9 @@ epub: $(PAIBAN)
 
 test: $(PAIBAN)
 	$(BIN)/python -m pytest
+
+bench: $(PAIBAN)
+	$(PAIBAN) bench $(firstword $(SEEDS))
 
 fuzz: $(PAIBAN)
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -k "properties or round_trip"

@@ -1,4 +1,4 @@
-"""The command line: ``paiban model|build|check …`` — a thin layer over ``stages``.
+"""The command line: ``paiban model|build|bench …`` — a thin layer over ``stages``.
 
 In: arguments.  Out: files under ``build/`` and ``dist/``, diagnostics on
 stderr, and an exit code: 0 built, 1 build failed, 2 bad input or usage.
@@ -44,6 +44,13 @@ def _emit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _bench(args: argparse.Namespace) -> int:
+    from . import bench
+
+    print(bench.run(Path(args.seed), ROOT, args.repeat))
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for the tests and for --help)."""
     top = argparse.ArgumentParser(prog="paiban", description=__doc__.split("\n")[0])
@@ -60,6 +67,10 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--out", default="dist")
     build.add_argument("--format", dest="formats", action="append", choices=("pdf", "epub"))
     build.set_defaults(run=_emit)
+    bench = sub.add_parser("bench", help="time each stage and whole builds -> build/bench.md")
+    bench.add_argument("seed")
+    bench.add_argument("--repeat", type=int, default=5)
+    bench.set_defaults(run=_bench)
     return top
 
 
