@@ -8,7 +8,7 @@ Out: ``render_document`` -> the laid-out ``weasyprint.Document`` (inspect pages,
      article and block id (the EPUB's page-list).
 
 The PDF is tagged (PDF/UA-1: structure tree, /Lang, document title shown), embeds
-the subset fonts as they are (``full_fonts``: WeasyPrint does not subset them
+the subset fonts as they are (``embed_subsets_as_is``: WeasyPrint does not subset them
 again), and is byte-for-byte reproducible: no clock, no random ids (the dates
 come from the edition and ``SOURCE_DATE_EPOCH``, see ``render.document_dates``;
 the file identifier is a hash of the content).
@@ -34,11 +34,36 @@ if TYPE_CHECKING:  # WeasyPrint is slow to import: only when a PDF is made
 log = logging.getLogger("paiban")
 
 #: WeasyPrint's ``write_pdf`` options.  ``pdf/ua-1`` implies tags and PDF 1.7.
+#: ``full_fonts`` stays off: in that mode WeasyPrint writes the text map from the
+#: font's cmap alone, and glyphs made by layout features (Noto's composed "——")
+#: lose their text.  Re-subsetting is skipped instead (``embed_subsets_as_is``).
 PDF_OPTIONS = {
     "pdf_variant": "pdf/ua-1",
-    "full_fonts": True,        # the faces are subsets already: embed them as is
     "pdf_identifier": True,    # /ID from a hash of the content: reproducible
 }
+
+
+@functools.cache
+def embed_subsets_as_is() -> None:
+    """Make WeasyPrint embed paiban's font files without subsetting them again.
+
+    The faces handed to WeasyPrint are already HarfBuzz subsets of the edition's
+    characters (``emit.build.edition_fonts``); WeasyPrint 70 would subset them a
+    second time with fontTools (about 0.3 s a face without the system's
+    libharfbuzz-subset).  Its text map and widths still come from the glyphs it
+    drew, so extraction stays exact.  Guarded like ``cjk_justify``: the pinned
+    version's hook must exist.
+    """
+    from weasyprint.pdf import fonts as weasy_fonts
+
+    if not callable(getattr(getattr(weasy_fonts, "Font", None), "subset", None)):
+        raise RuntimeError("weasyprint.pdf.fonts.Font.subset is gone: "
+                           f"paiban needs weasyprint=={cjk_justify.PINNED_WEASYPRINT}")
+
+    def subset(self, to_unicode, hinting) -> None:  # the file is a subset already
+        return None
+
+    weasy_fonts.Font.subset = subset
 
 
 @functools.cache
@@ -74,6 +99,7 @@ def render_document(edition: model.Edition, layout: Layout,
     from weasyprint.text.fonts import FontConfiguration
 
     cjk_justification()
+    embed_subsets_as_is()
     font_css = fonts.font_face_css(faces, Path.as_uri)
     log.info("Step 3 - Rendering the print HTML")
     html = render.render_print(edition, layout, font_css)

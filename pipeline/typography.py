@@ -1,0 +1,216 @@
+"""Chinese typography (W3C clreq) applied to plain text before rendering.
+
+In:  a ``str`` of running text: one paragraph, or one inline run of it.
+Out: ``markupsafe.Markup``: the same text, HTML-escaped, with ``<span>``
+     marks whose rules are in ``layouts/typography.css`` (shared by the PDF
+     and the EPUB):
+
+     ``<span class="pc">``  adjacent punctuation compression (clreq §3.1.6):
+                            the mark whose blank half faces its neighbour is
+                            set half-width with the OpenType ``halt``
+                            feature, so the pair takes 1.5em instead of 2em;
+     ``<span class="hl">``  the Han/Western gap (clreq §3.2.2): trailing
+                            letter-spacing on the character before a
+                            Han/Latin or Han/digit boundary;
+     ``<span class="nb">``  no line break inside (``white-space: nowrap``):
+                            "——" and "……" (clreq §3.1.7, never split), and
+                            the last two Han characters of a paragraph with
+                            their closing punctuation, so that the last line
+                            is never a single character (clreq 7.1.2,
+                            widows and orphans).
+
+The text content of the result (tags stripped, entities unescaped) is the
+input, exactly: nothing is inserted, removed or normalised here.  The
+Han/Western gap is made with letter-spacing rather than a space character (it
+would be in the text) or a margin (a separate jump, which pypdf reads as a
+space from 0.1em); pdftotext still reads any gap over 0.1em as a space.
+
+clreq section numbers here are those the project cites (§3.1.6 adjacent
+punctuation, §3.1.7 line-start/line-end prohibitions, §3.2.2 Han/Western
+spacing); the current W3C Note numbers these 6.3.2, 6.1.1-6.1.2 and 6.3.3, and
+has widows and orphans in 7.1.2.
+
+Why the mark goes on the character *before* a boundary: CSS letter-spacing
+(and WeasyPrint) put the spacing after the character, so the gap falls on
+the boundary.  ``pipeline.emit.cjk_justify`` removes it when that character
+ends a line (clreq §3.2.2: no gap at line edges).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+from markupsafe import Markup, escape
+
+#: The stylesheet holding the rules for the classes emitted here.
+TYPOGRAPHY_CSS_PATH = Path(__file__).resolve().parent.parent / "layouts" / "typography.css"
+#: The Han/Western gap that ``layouts/typography.css`` sets for ``.hl``.
+DEFAULT_HAN_LATIN_SPACE = "0.125em"
+#: The custom property through which ``.hl`` reads its letter-spacing.
+HAN_LATIN_SPACE_PROPERTY = "--paiban-han-latin-space"
+
+# clreq §3.1.6 and §3.1.7: full-width punctuation by the side of its blank
+# half.  Opening brackets and quotes have the blank half on their left;
+# closing ones and the pause/stop marks (as set in Simplified Chinese, where
+# they sit in the lower left of the em square) on their right.  Only marks
+# whose ``halt`` form in Noto CJK SC is 0.5em wide are listed.
+OPENING = frozenset("“‘（《〈「『【〔〖［｛")
+CLOSING = frozenset("”’）》〉」』】〕〗］｝")
+STOPS = frozenset("、，。．：；！？")
+
+# clreq §3.1.7 (6.1.2 in the current Note, unbreakable marks): the dash and
+# the ellipsis are two em wide and never split.
+_KEEP_TOGETHER = re.compile("\u2014{2,}|\u2026{2,}|\u2015{2,}|\u22ef{2,}")
+
+_CSS_LENGTH = re.compile(r"(?:\d+(?:\.\d+)?|\.\d+)(?:em|rem|ex|ch|pt|px|mm|cm|in|pc)")
+_ZERO_LENGTH = re.compile(r"(?:0+(?:\.0*)?|\.0+)(?:em|rem|ex|ch|pt|px|mm|cm|in|pc)?")
+
+_OPEN_NB = Markup('<span class="nb">')
+_OPEN_PC = Markup('<span class="pc">')
+_OPEN_HL = Markup('<span class="hl">')
+_CLOSE = Markup("</span>")
+
+
+def is_han(char: str) -> bool:
+    """Whether ``char`` is a Han ideograph (or kana), the "Han" of clreq §3.2.2."""
+    code = ord(char)
+    return (0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF
+            or 0x20000 <= code <= 0x3FFFF or 0xF900 <= code <= 0xFAFF
+            or 0x3040 <= code <= 0x30FF or code in (0x3005, 0x3007))
+
+
+def is_western(char: str) -> bool:
+    """Whether ``char`` is a Western letter or digit (clreq §3.2.2).
+
+    Latin, Greek and Cyrillic letters and digits, and the percent and per
+    mille signs that belong to a number ("3.5%的").
+    """
+    if char in "%\u2030":
+        return True
+    code = ord(char)
+    if code >= 0x0530 or not char.isalnum():
+        return False
+    return unicodedata.category(char)[0] in "LN"
+
+
+def _compressed(text: str) -> set[int]:
+    """Indexes of the marks to set half-width (clreq §3.1.6).
+
+    For a pair of adjacent full-width marks the blank halves that face each
+    other are those of a closing/stop mark on the left or of an opening mark
+    on the right; halving the left one when it is closing or a stop, else the
+    right one when it is opening, makes every such pair 1.5em.
+    """
+    marks: set[int] = set()
+    for i in range(len(text) - 1):
+        left, right = text[i], text[i + 1]
+        if left in CLOSING or left in STOPS:
+            if right in OPENING or right in CLOSING or right in STOPS:
+                marks.add(i)
+        elif left in OPENING and right in OPENING:
+            marks.add(i + 1)
+    return marks
+
+
+def _han_latin_gaps(text: str) -> set[int]:
+    """Indexes of the characters followed by a Han/Western boundary."""
+    return {
+        i for i in range(len(text) - 1)
+        if (is_han(text[i]) and is_western(text[i + 1]))
+        or (is_western(text[i]) and is_han(text[i + 1]))
+    }
+
+
+def _widow_range(text: str) -> tuple[int, int] | None:
+    """The end of a paragraph to keep on one line (clreq 7.1.2, widows).
+
+    The last two Han characters with everything after them, provided that
+    is only closing marks, stops, dashes or ellipses; ``None`` otherwise.
+    """
+    end = len(text)
+    i = end
+    while i > 0 and (text[i - 1] in CLOSING or text[i - 1] in STOPS
+                     or text[i - 1] in "\u2014\u2026"):
+        i -= 1
+    if i >= 2 and is_han(text[i - 1]) and is_han(text[i - 2]):
+        start = i - 2
+        # An opening mark may not end a line (clreq §3.1.7): take it along.
+        while start > 0 and text[start - 1] in OPENING:
+            start -= 1
+        return (start, end) if start > 0 else None
+    return None
+
+
+def _keep_together(text: str, paragraph_end: bool) -> list[tuple[int, int]]:
+    """Disjoint, sorted [start, end) ranges to wrap in ``<span class="nb">``."""
+    ranges = [match.span() for match in _KEEP_TOGETHER.finditer(text)]
+    if paragraph_end and (widow := _widow_range(text)):
+        ranges.append(widow)
+    ranges.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in ranges:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _hl_open_tag(han_latin_space: str) -> Markup | None:
+    """The opening tag of a Han/Western gap, or None for no gap."""
+    if _ZERO_LENGTH.fullmatch(han_latin_space):
+        return None
+    if not _CSS_LENGTH.fullmatch(han_latin_space):
+        raise ValueError(f"han_latin_space must be a CSS length, got {han_latin_space!r}")
+    if han_latin_space == DEFAULT_HAN_LATIN_SPACE:
+        return _OPEN_HL
+    # A one-off value: set the custom property that .hl reads.  A stylesheet
+    # change of --paiban-han-latin-space is preferred (it needs no inline
+    # style), this is for exceptions.  The value is validated above.
+    return Markup('<span class="hl" style="{}: {}">').format(
+        HAN_LATIN_SPACE_PROPERTY, han_latin_space)
+
+
+def typeset(text: str, *, han_latin_space: str = DEFAULT_HAN_LATIN_SPACE,
+            paragraph_end: bool = True) -> Markup:
+    """Return ``text`` as escaped HTML with the clreq marks described above.
+
+    ``han_latin_space`` is the Han/Western gap; "0" emits no gap marks.
+    ``paragraph_end`` says that ``text`` ends its paragraph, which enables the
+    widow-character guard; pass False for an inline run followed by more
+    text of the same paragraph.  Never raises for any ``text``; raises
+    ValueError if ``han_latin_space`` is not a CSS length.
+    """
+    hl_tag = _hl_open_tag(han_latin_space)
+    compressed = _compressed(text)
+    gaps = _han_latin_gaps(text) if hl_tag is not None else set()
+    keep = _keep_together(text, paragraph_end)
+    starts = {start for start, _ in keep}
+    ends = {end for _, end in keep}
+
+    parts: list[Markup] = []
+    plain_start = 0  # start of the pending run of unmarked characters
+
+    def flush(until: int) -> None:
+        if until > plain_start:
+            parts.append(escape(text[plain_start:until]))
+
+    for i, char in enumerate(text):
+        opens = i in starts
+        tag = _OPEN_PC if i in compressed else hl_tag if i in gaps else None
+        if opens or tag is not None or i in ends:
+            flush(i)
+            plain_start = i
+        if i in ends:
+            parts.append(_CLOSE)
+        if opens:
+            parts.append(_OPEN_NB)
+        if tag is not None:
+            parts.append(tag + escape(char) + _CLOSE)
+            plain_start = i + 1
+    flush(len(text))
+    if len(text) in ends:
+        parts.append(_CLOSE)
+    return Markup("").join(parts)

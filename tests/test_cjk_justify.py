@@ -1,0 +1,718 @@
+"""CJK justification (pipeline.emit.cjk_justify), measured in the PDF.
+
+In:  generated Chinese paragraphs mixing Han, Latin, digits, punctuation and
+     inline spans, marked up by ``pipeline.typography.typeset`` and rendered by
+     WeasyPrint with ``cjk_justify.install()``, at 10.5pt in a 40em, a 39.6em
+     and a two-column measure, ``text-align: justify; text-indent: 2em``.
+Out: assertions on the glyph positions (pdfplumber) and the text layers
+     (pypdf, pdftotext): flush lines, clreq line-start/line-end rules,
+     unstretched last lines, punctuation compression, the Han/Western gap.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import random
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from markupsafe import Markup, escape
+
+from pipeline import typography
+from pipeline.emit import cjk_justify
+from pipeline.typography import is_han, is_western, typeset
+
+pytest.importorskip("weasyprint")
+pdfplumber = pytest.importorskip("pdfplumber")
+pypdf = pytest.importorskip("pypdf")
+
+ROOT = Path(__file__).resolve().parent.parent
+VENDORED_FONT = ROOT / "fonts" / "NotoSerifSC-Regular.otf"
+SYSTEM_TTC = Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc")
+
+FONT_SIZE = 10.5                 # pt, the body size
+EM = FONT_SIZE
+MARGIN = 20 * 72 / 25.4          # @page margin: 20mm, in pt
+FLUSH_TOLERANCE = 0.5            # pt
+LINE_START_FORBIDDEN = set("、，。；：？！）》」』”’")
+LINE_END_FORBIDDEN = set("（《「『“‘")
+# A paragraph end the widow guard applies to: two Han, then only closing marks.
+HAN_ENDING = re.compile("[\u4e00-\u9fff]{2}[”’）》」』】〕〗］｝、，。．：；！？—…]*$")
+
+# --------------------------------------------------------------------------
+# the corpus
+
+HAN = ("记者从市政府新闻发布会上获悉今年以来全市经济运行总体平稳稳中有进主要指标好于预期"
+       "城乡居民收入持续增长社会事业全面发展人民群众获得感幸福感安全感不断增强我们将继续坚持"
+       "以人民为中心的发展思想推动高质量发展在新的起点上奋力谱写现代化建设新篇章")
+LATIN = ("App", "GDP", "WeasyPrint", "iPhone", "PDF", "Wi-Fi", "5G", "CPU", "OpenType")
+NUMBERS = ("2020年", "43个", "3.5%", "1998", "12月31日", "100万", "7.8亿元", "第3季度")
+GAP_TEXT = "他说2020年App查询43个结果，Wi-Fi覆盖3.5%的地区。"
+PAIRS = ("”“", "。”", "）“", "”、", "，“", "》（", "。“", "；“", "）》", "」『", "“《", "？”",
+         "！”", "”，", "）、", "》，")
+
+
+def _han(rng: random.Random, n: int) -> str:
+    start = rng.randrange(len(HAN) - n)
+    return HAN[start:start + n]
+
+
+def _piece(rng: random.Random) -> tuple[str | None, str]:
+    """One inline piece: (tag or None, text)."""
+    kind = rng.randrange(13)
+    if kind == 0:
+        return None, _han(rng, 3) + rng.choice(LATIN) + _han(rng, 4)
+    if kind == 1:
+        return None, _han(rng, 2) + rng.choice(NUMBERS) + _han(rng, 3)
+    if kind == 2:
+        return None, "“" + _han(rng, rng.randint(2, 8)) + "”"
+    if kind == 3:
+        return None, "《" + _han(rng, rng.randint(2, 6)) + "》"
+    if kind == 4:
+        return None, "（" + _han(rng, rng.randint(2, 6)) + "）"
+    if kind == 5:
+        return None, "——" + _han(rng, 4)
+    if kind == 6:
+        return None, _han(rng, 3) + "……"
+    if kind == 7:
+        return "b", _han(rng, rng.randint(2, 6))
+    if kind == 8:
+        return "a", _han(rng, 3) + rng.choice(LATIN)
+    if kind == 9:
+        return "span", _han(rng, 5)
+    if kind == 10:
+        return None, rng.choice(PAIRS)
+    return None, _han(rng, rng.randint(4, 12))
+
+
+def corpus(seed: int, count: int) -> list[list[tuple[str | None, str]]]:
+    """Paragraphs as lists of (tag, text); tag "br" is a forced break."""
+    rng = random.Random(seed)
+    paragraphs = []
+    for number in range(count):
+        pieces: list[tuple[str | None, str]] = [(None, _han(rng, 4))]
+        for _ in range(rng.randint(6, 30)):
+            pieces.append(_piece(rng))
+            pieces.append((None, rng.choice("，，，。、；：？！")))
+        pieces[-1] = (None, "。")
+        if number % 7 == 3:  # a forced break in the middle, before Han text
+            middle = next((k for k in range(len(pieces) // 2, len(pieces), 2)
+                           if is_han(pieces[k][1][0])), None)
+            if middle is not None:
+                pieces.insert(middle, ("br", ""))
+        merged: list[tuple[str | None, str]] = []
+        for tag, text in pieces:  # untagged neighbours form one run
+            if merged and tag is None and merged[-1][0] is None:
+                merged[-1] = (None, merged[-1][1] + text)
+            else:
+                merged.append((tag, text))
+        paragraphs.append(merged)
+    return paragraphs
+
+
+def paragraph_html(paragraph: list[tuple[str | None, str]]) -> Markup:
+    """The paragraph's inner HTML, every run through ``typeset``."""
+    parts = []
+    last = max(i for i, (tag, _) in enumerate(paragraph) if tag != "br")
+    for i, (tag, text) in enumerate(paragraph):
+        body = typeset(text, paragraph_end=(i == last))
+        if tag == "br":
+            parts.append(Markup("<br>"))
+        elif tag == "a":
+            parts.append(Markup('<a href="https://example.org/">') + body + Markup("</a>"))
+        elif tag:
+            parts.append(Markup(f"<{tag}>") + body + Markup(f"</{tag}>"))
+        else:
+            parts.append(body)
+    return Markup("").join(parts)
+
+
+def plain(paragraphs) -> str:
+    return "".join(text for paragraph in paragraphs for _, text in paragraph)
+
+
+CORPUS = corpus(seed=20240501, count=28)
+
+# --------------------------------------------------------------------------
+# fonts and rendering
+
+
+@pytest.fixture(scope="session")
+def font(tmp_path_factory) -> Path:
+    """Noto Serif SC subset to the test texts (WeasyPrint then embeds it fast)."""
+    from fontTools import subset
+    from fontTools.ttLib import TTCollection, TTFont
+
+    if VENDORED_FONT.exists():
+        face = TTFont(VENDORED_FONT, lazy=True)
+    elif SYSTEM_TTC.exists():
+        # A TTC opened directly gives its first (Japanese) face: take the SC one.
+        faces = TTCollection(SYSTEM_TTC).fonts
+        face = next(f for f in faces if f["name"].getDebugName(4).endswith(" SC"))
+    else:
+        pytest.skip("no Noto Serif SC font available")
+    text = (plain(CORPUS) + "".join(PAIRS) + HAN + "".join(LATIN) + "".join(NUMBERS)
+            + GAP_TEXT + "".join(map(chr, range(0x20, 0x7F))) + "“”‘’（）《》「」『』、，。；：？！—…")
+    options = subset.Options()
+    options.layout_features = ["*"]      # keep halt, ccmp, kern...
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=text)
+    subsetter.subset(face)
+    path = tmp_path_factory.mktemp("fonts") / "serif-sc-test.otf"
+    face.save(path)
+    return path
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A text measure: ``columns`` columns of ``width`` em, 2em apart."""
+    name: str
+    width: float
+    columns: int = 1
+
+    def css(self) -> str:
+        if self.columns == 1:
+            return f".measure {{ width: {self.width}em }}"
+        total = self.columns * self.width + (self.columns - 1) * 2
+        return (f".measure {{ width: {total}em; columns: {self.columns}; "
+                f"column-gap: 2em; column-fill: auto }}")
+
+    def column_edges(self) -> list[tuple[float, float]]:
+        """(left, right) of each column, in pt."""
+        return [(MARGIN + i * (self.width + 2) * EM,
+                 MARGIN + i * (self.width + 2) * EM + self.width * EM)
+                for i in range(self.columns)]
+
+
+MEASURES = (Measure("40em", 40), Measure("39.6em", 39.6), Measure("2 columns", 19.6, 2))
+
+
+def document(font: Path, body: Markup | str, measure: Measure,
+             align: str = "justify") -> str:
+    css = typography.TYPOGRAPHY_CSS_PATH.read_text(encoding="utf-8")
+    return f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><style>
+@font-face {{ font-family: "Test Serif"; src: url({font.as_uri()}); }}
+@page {{ size: A4; margin: 20mm; }}
+html {{ font-family: "Test Serif"; font-size: {FONT_SIZE}pt; line-height: 1.6; }}
+body {{ margin: 0; }}
+{measure.css()}
+p {{ margin: 0; text-align: {align}; text-indent: 2em; }}
+{css}
+</style></head><body><div class="measure">{body}</div></body></html>"""
+
+
+def render(font: Path, paragraphs, measure: Measure, align: str = "justify") -> bytes:
+    import weasyprint
+
+    body = Markup("").join(Markup("<p>") + paragraph_html(p) + Markup("</p>")
+                           for p in paragraphs)
+    return weasyprint.HTML(string=document(font, body, measure, align)).write_pdf()
+
+
+@pytest.fixture(scope="module")
+def patched():
+    """The patch, installed; left as found (pipeline.emit.pdf installs it
+    once per process, so a test must not leave it uninstalled)."""
+    was_installed = cjk_justify.installed()
+    cjk_justify.install()
+    yield
+    if not was_installed:
+        cjk_justify.uninstall()
+
+
+@dataclass(frozen=True)
+class Rendered:
+    pdf: bytes
+    lines: list  # of Line, read back from the PDF
+
+
+@pytest.fixture(scope="module")
+def renders(font, patched) -> dict[str, Rendered]:
+    """The corpus rendered in each measure, and its glyph lines."""
+    source, compressed = plain(CORPUS), compressed_indexes(CORPUS)
+    rendered = {}
+    for measure in MEASURES:
+        pdf = render(font, CORPUS, measure)
+        rendered[measure.name] = Rendered(pdf, glyph_lines(pdf, source, compressed))
+    return rendered
+
+
+# --------------------------------------------------------------------------
+# reading glyphs back
+
+
+@dataclass
+class Glyph:
+    index: int      # position of its first character in the source text
+    text: str
+    x0: float       # pen position (where its em box starts)
+    advance: float  # the real advance: half an em for a compressed mark
+    top: float
+
+
+@dataclass
+class Line:
+    glyphs: list[Glyph]
+
+    @property
+    def start(self) -> int:
+        return self.glyphs[0].index
+
+    @property
+    def end(self) -> int:  # index after the last character
+        return self.glyphs[-1].index + len(self.glyphs[-1].text)
+
+    @property
+    def x0(self) -> float:
+        return self.glyphs[0].x0
+
+    @property
+    def x1(self) -> float:
+        return self.glyphs[-1].x0 + self.glyphs[-1].advance
+
+    @property
+    def text(self) -> str:
+        return "".join(glyph.text for glyph in self.glyphs)
+
+
+def compressed_indexes(paragraphs) -> set[int]:
+    """Source indexes of the marks ``typeset`` set half-width (class pc)."""
+    indexes, offset = set(), 0
+    for paragraph in paragraphs:
+        for tag, text in paragraph:
+            markup = str(typeset(text))
+            position = 0
+            for match in re.finditer(r"<span class=\"pc\">(.)</span>|<[^>]*>|([^<]+)",
+                                     markup):
+                if match.group(1) is not None:
+                    indexes.add(offset + position)
+                    position += 1
+                elif match.group(2) is not None:
+                    position += len(html.unescape(match.group(2)))
+            offset += len(text)
+    return indexes
+
+
+def glyph_lines(pdf: bytes, source: str, compressed: set[int]) -> list[Line]:
+    """The PDF's glyphs as lines, each glyph tied to its source index."""
+    lines: list[Line] = []
+    index = 0
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        for page in document.pages:
+            previous = None
+            for char in page.chars:
+                text = char["text"]
+                assert source[index:index + len(text)] == text, (
+                    f"glyph order differs from the source at {index}: "
+                    f"{source[index:index + 5]!r} vs {text!r}")
+                x0, advance = char["x0"], char["x1"] - char["x0"]
+                if index in compressed:
+                    # halt: the blank half goes; an opening mark's glyph is
+                    # drawn half an em before its (pen) position.
+                    advance = EM / 2
+                    x0 += EM / 2 if text in typography.OPENING else 0
+                glyph = Glyph(index, text, x0, advance, char["top"])
+                if (previous is None or abs(glyph.top - previous.top) > 1
+                        or glyph.x0 < previous.x0):
+                    lines.append(Line([]))
+                lines[-1].glyphs.append(glyph)
+                previous = glyph
+                index += len(text)
+    assert index == len(source), "the PDF lacks some text"
+    return lines
+
+
+def paragraph_bounds(paragraphs) -> tuple[list[tuple[int, int]], set[int]]:
+    """(start, end) source ranges of the paragraphs, and forced-break indexes."""
+    bounds, breaks, offset = [], set(), 0
+    for paragraph in paragraphs:
+        start = offset
+        for tag, text in paragraph:
+            if tag == "br":
+                breaks.add(offset)
+            offset += len(text)
+        bounds.append((start, offset))
+    return bounds, breaks
+
+
+def classify(lines: list[Line], paragraphs):
+    """Yield (line, is_first, is_final) with is_final for last or <br> lines."""
+    bounds, breaks = paragraph_bounds(paragraphs)
+    starts = {start for start, _ in bounds}
+    ends = {end for _, end in bounds}
+    for line in lines:
+        yield line, line.start in starts, line.end in ends or line.end in breaks
+
+
+def column_of(line: Line, measure: Measure) -> tuple[float, float]:
+    edges = measure.column_edges()
+    return max((edge for edge in edges if edge[0] <= line.x0 + 1), key=lambda e: e[0])
+
+
+# --------------------------------------------------------------------------
+# requirement A1: flush lines
+
+
+@pytest.mark.parametrize("measure", MEASURES, ids=lambda m: m.name)
+def test_every_non_final_line_is_flush(renders, measure):
+    source = plain(CORPUS)
+    lines = renders[measure.name].lines
+    checked, at_boundary, ragged = 0, 0, []
+    for line, first, final in classify(lines, CORPUS):
+        left, right = column_of(line, measure)
+        indent = 2 * EM if first else 0
+        assert abs(line.x0 - (left + indent)) <= FLUSH_TOLERANCE, line.text
+        if final:
+            continue
+        checked += 1
+        # clreq §3.2.2: a line ending where a Han/Western gap would be has none.
+        at_boundary += line.end < len(source) and (
+            is_han(source[line.end - 1]) and is_western(source[line.end])
+            or is_western(source[line.end - 1]) and is_han(source[line.end]))
+        if abs(line.x1 - right) > FLUSH_TOLERANCE:
+            ragged.append(f"{right - line.x1:+.2f}pt {line.text}")
+    assert checked > 60 and at_boundary > 0
+    flush_share = 1 - len(ragged) / checked
+    assert flush_share == 1.0, f"{flush_share:.1%} flush; ragged:\n" + "\n".join(ragged)
+
+
+def test_without_the_patch_lines_are_ragged(font, patched):
+    """The measurement above is meaningful: unpatched WeasyPrint is ragged."""
+    cjk_justify.uninstall()
+    try:
+        pdf = render(font, CORPUS[:8], MEASURES[1])
+    finally:
+        cjk_justify.install()
+    lines = glyph_lines(pdf, plain(CORPUS[:8]), compressed_indexes(CORPUS[:8]))
+    _, right = MEASURES[1].column_edges()[0]
+    ragged = [line for line, _, final in classify(lines, CORPUS[:8])
+              if not final and abs(line.x1 - right) > FLUSH_TOLERANCE]
+    assert len(ragged) > 5
+
+
+# --------------------------------------------------------------------------
+# requirement A2: line-start and line-end prohibitions (clreq §3.1.7)
+
+
+@pytest.mark.parametrize("measure", MEASURES, ids=lambda m: m.name)
+def test_line_start_and_end_rules(renders, measure):
+    source = plain(CORPUS)
+    lines = renders[measure.name].lines
+    for line in lines:
+        assert line.text[0] not in LINE_START_FORBIDDEN, line.text
+        assert line.text[-1] not in LINE_END_FORBIDDEN, line.text
+    line_of = {}
+    for number, line in enumerate(lines):
+        for glyph in line.glyphs:
+            for offset in range(len(glyph.text)):
+                line_of[glyph.index + offset] = number
+    for match in re.finditer("——|……", source):
+        assert line_of[match.start()] == line_of[match.end() - 1], match.group()
+
+
+@pytest.mark.parametrize("measure", MEASURES, ids=lambda m: m.name)
+def test_no_one_character_last_line(renders, measure):
+    """clreq 7.1.2 (widows): the guard keeps two Han characters together."""
+    source = plain(CORPUS)
+    lines = renders[measure.name].lines
+    bounds, _ = paragraph_bounds(CORPUS)
+    # typeset() sees one run at a time: the guard needs the two Han characters
+    # in the paragraph's last run ("<b>济运行</b>。" is not guarded).
+    guarded = {end for (start, end), paragraph in zip(bounds, CORPUS)
+               if HAN_ENDING.search(paragraph[-1][1])}
+    starts = {start for start, _ in bounds}
+    checked = 0
+    for line in lines:
+        if line.end in guarded and line.start not in starts:
+            checked += 1
+            assert sum(map(is_han, line.text)) >= 2, line.text
+    assert checked > 10
+
+
+# --------------------------------------------------------------------------
+# requirement A3: a clean text layer
+
+
+def loose_lines(lines: list[Line], threshold: float) -> set[int]:
+    """Indexes of the lines whose gap between two CJK characters exceeds
+    ``threshold`` em (lines that had to be stretched a lot)."""
+    loose = set()
+    for number, line in enumerate(lines):
+        for a, b in zip(line.glyphs, line.glyphs[1:]):
+            if (cjk_justify.is_cjk(a.text[-1]) and cjk_justify.is_cjk(b.text[0])
+                    and b.x0 - a.x0 - a.advance > threshold * EM):
+                loose.add(number)
+    return loose
+
+
+def spaces_between_cjk(extracted: str, lines: list[Line], source: str) -> list[int]:
+    """Line numbers of the spaces an extractor put between two CJK characters.
+
+    ``extracted`` is ``source`` with spaces added, and maybe hyphens removed.
+    """
+    line_of = {}
+    for number, line in enumerate(lines):
+        for glyph in line.glyphs:
+            for offset in range(len(glyph.text)):
+                line_of[glyph.index + offset] = number
+    found, index = [], 0
+    for position, char in enumerate(extracted):
+        if char == " ":
+            if (0 < position < len(extracted) - 1
+                    and cjk_justify.is_cjk(extracted[position - 1])
+                    and cjk_justify.is_cjk(extracted[position + 1])):
+                found.append(line_of[index])
+        else:
+            while source[index] != char and source[index] == "-":
+                index += 1
+            index += 1
+    return found
+
+
+# pypdf reads a TJ displacement of about 0.095em as a word space, and a
+# gap between CJK characters is written as two displacements of half of it.
+PYPDF_SAFE_SPACING = 0.15
+# pdftotext (poppler) starts a new word at a gap of 0.1em; the patch keeps
+# gaps between CJK characters below that unless a line is very loose.
+PDFTOTEXT_SAFE_SPACING = 0.1
+
+
+@pytest.mark.parametrize("measure", MEASURES, ids=lambda m: m.name)
+def test_pypdf_extracts_the_source_text(renders, measure):
+    """Exactly the source in one column; in narrow columns a space can only
+    appear inside a very loose line (CJK spacing over 0.15em)."""
+    source = plain(CORPUS)
+    lines = renders[measure.name].lines
+    reader = pypdf.PdfReader(io.BytesIO(renders[measure.name].pdf))
+    text = "".join(page.extract_text() for page in reader.pages).replace("\n", "")
+    assert text.replace(" ", "") == source
+    if measure.columns == 1:
+        assert text == source
+    loose = loose_lines(lines, PYPDF_SAFE_SPACING)
+    spaced = spaces_between_cjk(text, lines, source)
+    assert set(spaced) <= loose, [lines[n].text for n in set(spaced) - loose]
+
+
+def pdftotext(path: Path, measure: Measure) -> str:
+    """pdftotext's text, column by column (it reads across close columns)."""
+    with pdfplumber.open(path) as document:
+        pages, height = len(document.pages), document.pages[0].height
+    text = []
+    for page in range(1, pages + 1):
+        for left, right in measure.column_edges():
+            crop = ["-x", str(int(left) - 2), "-y", "0",
+                    "-W", str(int(right - left) + 4), "-H", str(int(height))]
+            text.append(subprocess.run(
+                ["pdftotext", "-enc", "UTF-8", "-f", str(page), "-l", str(page),
+                 *crop, str(path), "-"],
+                capture_output=True, text=True, check=True).stdout)
+    return re.sub(r"[\n\f]", "", "".join(text))
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils missing")
+@pytest.mark.parametrize("measure", MEASURES, ids=lambda m: m.name)
+def test_pdftotext_inserts_no_space_between_cjk(renders, measure, tmp_path):
+    """No space between CJK characters in one column; in narrow columns only
+    inside a very loose line (CJK spacing over 0.1em)."""
+    source = plain(CORPUS)
+    lines = renders[measure.name].lines
+    path = tmp_path / "out.pdf"
+    path.write_bytes(renders[measure.name].pdf)
+    text = pdftotext(path, measure)
+    # pdftotext joins a word hyphenated at a line end ("Wi-" + "Fi").
+    assert text.replace(" ", "").replace("-", "") == source.replace("-", "")
+    spaced = spaces_between_cjk(text, lines, source)
+    if measure.columns == 1:
+        assert spaced == [], [lines[n].text for n in spaced]
+    loose = loose_lines(lines, PDFTOTEXT_SAFE_SPACING)
+    assert set(spaced) <= loose, [lines[n].text for n in set(spaced) - loose]
+    # Other spaces touch a Western letter or digit, a dash or an ellipsis:
+    # poppler reads the 0.125em Han/Western gap (clreq §3.2.2) as a word
+    # space, and a loose line widens those boundaries before CJK gaps.
+
+
+# --------------------------------------------------------------------------
+# requirement A4: last lines and forced breaks are not stretched
+
+
+@pytest.mark.parametrize("measure", MEASURES, ids=lambda m: m.name)
+def test_final_lines_keep_natural_spacing(renders, measure):
+    source = plain(CORPUS)
+    lines = renders[measure.name].lines
+    finals = [line for line, _, final in classify(lines, CORPUS) if final]
+    _, breaks = paragraph_bounds(CORPUS)
+    assert any(line.end in breaks for line in finals), "no <br> line in the corpus"
+    for line in finals:
+        for a, b in zip(line.glyphs, line.glyphs[1:]):
+            if is_han(a.text[-1]) and is_han(b.text[0]):
+                assert abs(b.x0 - a.x0 - a.advance) < 0.02, line.text
+
+
+@pytest.mark.parametrize("measure", MEASURES, ids=lambda m: m.name)
+def test_spacing_is_even_and_never_inside_western_words(renders, measure):
+    source = plain(CORPUS)
+    lines = renders[measure.name].lines
+    for line, _, final in classify(lines, CORPUS):
+        han_gaps = []
+        for a, b in zip(line.glyphs, line.glyphs[1:]):
+            gap = b.x0 - a.x0 - a.advance
+            if is_western(a.text[-1]) and is_western(b.text[0]):
+                assert gap < 0.05, line.text  # "2020", "App" keep their kerning
+            if a.text in ("—", "…") and b.text == a.text:
+                assert abs(gap) < 0.05, line.text          # "……" not spaced
+            if is_han(a.text[-1]) and is_han(b.text[0]) and a.index + 1 == b.index:
+                han_gaps.append(gap)
+        if han_gaps:
+            assert max(han_gaps) - min(han_gaps) < 0.1, line.text
+
+
+# --------------------------------------------------------------------------
+# typography in the PDF: punctuation compression and the Han/Western gap
+
+
+def test_adjacent_punctuation_pairs_take_one_and_a_half_em(font, patched):
+    import weasyprint
+
+    body = Markup("").join(Markup("<p>中") + typeset(pair) + Markup("中</p>")
+                           for pair in PAIRS)
+    pdf = weasyprint.HTML(string=document(font, body, MEASURES[0], "start")).write_pdf()
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        chars = doc.pages[0].chars
+    advances = {}
+    for number, pair in enumerate(PAIRS):
+        first, _, after = chars[number * 4 + 1: number * 4 + 4]
+        assert first["text"] + chars[number * 4 + 2]["text"] == pair
+        advances[pair] = (after["x0"] - first["x0"]) / EM
+    compressed = [pair for pair, advance in advances.items() if abs(advance - 1.5) <= 0.05]
+    assert compressed == list(PAIRS), advances
+
+
+def test_han_western_gap_is_in_the_glyphs_not_in_the_text(font, patched):
+    import weasyprint
+
+    text = GAP_TEXT
+    body = Markup("<p>") + typeset(text) + Markup("</p>")
+    pdf = weasyprint.HTML(string=document(font, body, MEASURES[0], "start")).write_pdf()
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        chars = doc.pages[0].chars
+    assert "".join(char["text"] for char in chars) == text
+    boundaries = 0
+    for a, b in zip(chars, chars[1:]):
+        gap = (b["x0"] - a["x1"]) / EM
+        if is_han(a["text"]) and is_western(b["text"]) or (
+                is_western(a["text"]) and is_han(b["text"])):
+            boundaries += 1
+            assert abs(gap - 0.125) < 0.01, (a["text"], b["text"], gap)
+    assert boundaries == sum(
+        is_han(a) and is_western(b) or is_western(a) and is_han(b)
+        for a, b in zip(text, text[1:])) > 5
+    extracted = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text().strip()
+    assert extracted == text
+
+
+# --------------------------------------------------------------------------
+# other scripts, installation, cost
+
+
+def test_latin_lines_keep_word_space_justification(font, patched):
+    import weasyprint
+
+    words = "The quick brown fox jumps over the lazy dog and keeps running far away " * 8
+    body = Markup("<p>") + escape(words.strip()) + Markup("</p>")
+    pdf = weasyprint.HTML(string=document(font, body, MEASURES[1])).write_pdf()
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        words_out = doc.pages[0].extract_words()
+    _, right = MEASURES[1].column_edges()[0]
+    rows: dict[int, float] = {}
+    for word in words_out:
+        rows[round(word["top"])] = max(rows.get(round(word["top"]), 0), word["x1"])
+    line_ends = [rows[top] for top in sorted(rows)][:-1]
+    assert line_ends and all(abs(end - right) <= FLUSH_TOLERANCE for end in line_ends)
+
+
+def test_install_is_idempotent_and_reversible(patched):
+    from weasyprint.layout import inline
+    from weasyprint.text import line_break
+
+    cjk_justify.install()
+    cjk_justify.install()
+    assert not hasattr(inline.justify_line.__wrapped__, "__wrapped__")
+    assert not hasattr(line_break.Layout.set_text.__wrapped__, "__wrapped__")
+    cjk_justify.uninstall()
+    try:
+        from weasyprint.draw import text as draw_text
+        assert not cjk_justify.installed()
+        assert not hasattr(inline.justify_line, "__wrapped__")
+        assert "int" not in vars(draw_text)
+    finally:
+        cjk_justify.install()
+
+
+def _hook_owner(owner: str):
+    import importlib
+
+    if owner == "Layout":
+        return importlib.import_module("weasyprint.text.line_break").Layout
+    return importlib.import_module(owner)
+
+
+@pytest.mark.parametrize("owner, name", [
+    ("weasyprint.layout.inline", "justify_line"),
+    ("weasyprint.layout.inline", "text_align"),
+    ("Layout", "set_text"),
+    ("weasyprint.draw.text", "draw_first_line"),
+])
+def test_install_fails_loudly_without_a_hook(monkeypatch, owner, name):
+    monkeypatch.delattr(_hook_owner(owner), name)
+    with pytest.raises(RuntimeError,
+                       match=rf"{name}.*weasyprint=={cjk_justify.PINNED_WEASYPRINT}"):
+        cjk_justify.install()
+
+
+def test_install_fails_loudly_without_a_pango_function(monkeypatch):
+    from weasyprint.text import ffi
+
+    pango = ffi.pango
+
+    class PangoWithoutLetterSpacing:  # cffi libraries refuse delattr
+        def __getattr__(self, key):
+            if key == "pango_attr_letter_spacing_new":
+                raise AttributeError(key)
+            return getattr(pango, key)
+
+    monkeypatch.setattr(ffi, "pango", PangoWithoutLetterSpacing())
+    with pytest.raises(RuntimeError, match="pango_attr_letter_spacing_new"):
+        cjk_justify.install()
+
+
+def test_patch_costs_little_layout_time(font, patched):
+    """The single-pass patch adds little to WeasyPrint's own time."""
+    import weasyprint
+
+    body = Markup("").join(Markup("<p>") + paragraph_html(p) + Markup("</p>")
+                           for p in CORPUS)
+    html = document(font, body, MEASURES[1])
+
+    def best_of_two() -> float:
+        times = []
+        for _ in range(2):
+            start = time.process_time()  # CPU time: other processes don't count
+            weasyprint.HTML(string=html).render()
+            times.append(time.process_time() - start)
+        return min(times)
+
+    cjk_justify.uninstall()
+    try:
+        plain_time = best_of_two()
+    finally:
+        cjk_justify.install()
+    patched_time = best_of_two()
+    assert patched_time < plain_time * 1.5 + 0.2, (plain_time, patched_time)
