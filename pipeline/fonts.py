@@ -105,7 +105,14 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _face_from_entry(entry: Mapping, fonts_dir: Path, manifest: Path) -> Face:
+def _stat_key(path: Path) -> str:
+    """A file's identity for the hash memo: path, size, modification time, inode."""
+    st = path.stat()
+    return f"{path}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+
+
+def _face_from_entry(entry: Mapping, fonts_dir: Path, manifest: Path,
+                     verified: dict[str, str]) -> Face:
     """A checked ``Face`` for one manifest record."""
     try:
         path = fonts_dir / entry["file"]
@@ -117,19 +124,27 @@ def _face_from_entry(entry: Mapping, fonts_dir: Path, manifest: Path) -> Face:
         raise FontError(f"{manifest}: bad face record ({error!r})") from None
     if not path.is_file():
         raise FontError(f"font file missing: {path} (listed in {manifest.name})")
-    # Size first: it catches a truncated copy without reading 16 MB.
-    if path.stat().st_size != size or _sha256_file(path) != face.sha256:
+    # Size first: it catches a truncated copy without reading 16 MB.  A file whose
+    # size, mtime and inode match an earlier check is not hashed again.
+    if path.stat().st_size != size:
+        digest = ""
+    else:
+        digest = verified.get(_stat_key(path)) or _sha256_file(path)
+    if digest != face.sha256:
         raise FontError(
             f"font file corrupt: {path} (size or SHA-256 differs from {manifest.name};"
             f" re-run fonts/make_fonts.py or restore the file)")
+    verified[_stat_key(path)] = digest
     return face
 
 
-def load_manifest(fonts_dir: Path) -> tuple[Face, ...]:
+def load_manifest(fonts_dir: Path, cache_dir: Path | None = None) -> tuple[Face, ...]:
     """The faces listed in ``fonts_dir/manifest.yaml``, each file checked by SHA-256.
 
     Raises ``FontError`` naming the manifest or font file that is missing,
-    unreadable or differs from its recorded size and hash.
+    unreadable or differs from its recorded size and hash.  With ``cache_dir``,
+    hashes already checked (same path, size, mtime and inode) are remembered
+    there: hashing 60 MB of fonts is most of this function's time.
     """
     fonts_dir = fonts_dir.resolve()  # absolute paths: Face.path feeds file:// URLs
     manifest = fonts_dir / "manifest.yaml"
@@ -139,7 +154,19 @@ def load_manifest(fonts_dir: Path) -> tuple[Face, ...]:
         raise FontError(f"cannot read font manifest {manifest}: {error}") from None
     if not isinstance(data, dict) or not isinstance(data.get("faces"), list):
         raise FontError(f"{manifest}: no 'faces' list")
-    return tuple(_face_from_entry(entry, fonts_dir, manifest) for entry in data["faces"])
+    memo = cache_dir / "verified.json" if cache_dir else None
+    try:
+        verified = json.loads(memo.read_text(encoding="utf-8")) if memo else {}
+        verified = verified if isinstance(verified, dict) else {}
+    except (OSError, ValueError):
+        verified = {}
+    before = dict(verified)
+    faces = tuple(_face_from_entry(entry, fonts_dir, manifest, verified)
+                  for entry in data["faces"])
+    if memo and verified != before:
+        with suppress(OSError):
+            _write_atomically(memo, json.dumps(verified, sort_keys=True).encode("utf-8"))
+    return faces
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -56,8 +56,8 @@ def edition_fonts(edition: Edition, root: Path, source_text: str = "",
     subset (never a system font).  A character no bundled face draws stops the
     build with one line naming it and its source lines, rather than a blank box.
     """
-    faces = load_manifest(root / "fonts")
     cache = cache or root / "build" / "fonts"
+    faces = load_manifest(root / "fonts", cache)
     everything = edition_text(edition) + layout_chars(root) + _ALWAYS
     song = [f for f in faces if f.family == render.SONG and f.weight == 400]
     gaps = coverage_gaps(everything, song, cache)
