@@ -149,7 +149,8 @@ class Credit:
 
 @dataclass(frozen=True)
 class Byline:
-    """The dateline (电头) opening the lead: agency plus bracketed credits."""
+    """The dateline (电头) opening the lead: agency plus bracketed credits
+    (``brackets`` is "" for a byline that stood on a line of its own)."""
 
     agency: str
     credits: tuple[Credit, ...]
@@ -224,6 +225,8 @@ def byline_text(byline: Byline) -> str:
     )
     if not byline.credits:
         return byline.agency
+    if not byline.brackets:  # a byline line of its own: 本报记者 张三
+        return " ".join(part for part in (byline.agency, credits) if part)
     return f"{byline.agency}{byline.brackets[0]}{credits}{byline.brackets[1]}"
 
 

@@ -131,3 +131,12 @@ def test_verse_lines_in_body_keep_their_breaks():
     body = edition(text).articles[0].body
     assert any(isinstance(b, Paragraph) and LineBreak() in b.inlines for b in body) or \
         len(edition(text).articles) == 2
+
+
+def test_bracketed_tag_and_byline_line_and_jump_line():
+    text = ("【聚焦两会】\n代表委员热议高质量发展\n　　本报记者 张三 李四\n　　" + BODY + "\n\n"
+            "（上接第一版）\n　　" + BODY + "\n")
+    (art,) = edition(text).articles
+    assert art.label == ("【聚焦两会】",) and art.headline.titles == ("代表委员热议高质量发展",)
+    assert [(c.role, c.names) for c in art.byline.credits] == [("本报记者", ("张三", "李四"))]
+    assert inline_text(art.body[1].inlines) == "（上接第一版）"

@@ -25,7 +25,9 @@ from ..model import (
     Paragraph, PhotoGap, SignOff, Span, Table, Text,
 )
 from .blocks import Raw
-from .structure import inlines, is_byline, parse_byline, run_in_head
+from .structure import (
+    inlines, is_byline, is_label, parse_byline, parse_byline_line, run_in_head,
+)
 from .text import han_count, is_heading_like, is_kicker
 
 # A two-line title is a couplet (对仗) when its lines differ by at most this much.
@@ -89,8 +91,9 @@ def _open_article(run: list[Raw]) -> tuple[_Draft, list[tuple[Block, int]]]:
     lines: list[str] = []
     label: tuple[str, ...] = ()
     body: list[tuple[Block, int]] = []
+    byline: Byline | None = None
     after_break = False
-    for block in run:
+    for block in _unstack(run):
         if block.kind == "gap":
             body.append((_gap(block), block.last))
             after_break = True
@@ -102,12 +105,31 @@ def _open_article(run: list[Raw]) -> tuple[_Draft, list[tuple[Block, int]]]:
             after_break = True
         elif block.kind == "lines":
             lines.extend(block.lines)
+        elif is_label(block.text) and not lines and not label:
+            label = (block.text,)
+        elif byline is None and parse_byline_line(block.text):
+            byline = parse_byline_line(block.text)
         elif after_break:
             body.append((Heading(block.text, Span(block.first, block.last)), block.last))
         else:
             lines.append(block.text)
-    draft = _Draft(_split_headline(lines), label=label, first=run[0].first, last=run[-1].last)
+    draft = _Draft(_split_headline(lines), label=label, byline=byline,
+                   first=run[0].first, last=run[-1].last)
     return draft, body
+
+
+def _unstack(run: list[Raw]) -> list[Raw]:
+    """Split a stacked group whose lines play different parts (a bracketed tag, a
+    byline line) into one block per line, so each can be read for its part."""
+    out = []
+    for block in run:
+        if block.kind == "lines" and any(
+                is_label(line) or parse_byline_line(line) for line in block.lines):
+            out += [Raw("para", block.first + k, block.first + k, text=line)
+                    for k, line in enumerate(block.lines)]
+        else:
+            out.append(block)
+    return out
 
 
 def _paragraph(block: Raw, diagnostics: list[Diagnostic]) -> Paragraph:
@@ -245,8 +267,14 @@ def _take_byline(draft: _Draft, blocks: list[Raw], index: int) -> None:
     """Lift the byline off the article's lead paragraph (the first body paragraph)."""
     while index < len(blocks) and blocks[index].kind == "gap":
         index += 1
-    if index < len(blocks) and blocks[index].kind == "para":
-        parsed = parse_byline(blocks[index].text)
-        if parsed is not None:
-            draft.byline, rest = parsed
-            blocks[index].text = rest
+    if draft.byline is not None or index >= len(blocks) or blocks[index].kind != "para":
+        return
+    alone = parse_byline_line(blocks[index].text)
+    if alone is not None:  # a byline on its own line above the lead
+        draft.byline = alone
+        del blocks[index]
+        return
+    parsed = parse_byline(blocks[index].text)
+    if parsed is not None:
+        draft.byline, rest = parsed
+        blocks[index].text = rest

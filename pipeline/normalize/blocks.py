@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .structure import parse_byline_line
 from .text import HEADING_MAX, is_heading_like, is_terminated, parse_date, starts_mid_sentence
 
 # A name grid: three or more space-separated names of 2-4 ideographs (with ·).
@@ -54,7 +55,7 @@ def _line_kind(text: str) -> str:
     if "\t" in text:
         return "table"
     tokens = text.split()
-    if len(tokens) >= 3 and all(_NAME.match(t) for t in tokens):
+    if len(tokens) >= 3 and all(_NAME.match(t) for t in tokens) and not parse_byline_line(text):
         return "names"
     if parse_date(text):
         return "date"

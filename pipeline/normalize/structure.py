@@ -18,6 +18,10 @@ _BYLINE = re.compile(
 )
 # Roles that credit people in a byline (全媒体记者, 通讯员, 实习生 …).
 _ROLE = re.compile(r"^\S*(?:记者|通讯员|实习生|编辑|摄影|摄|作者|撰稿|供稿|报道员|特约)$")
+# A personal name in a byline line: two to four ideographs (with ·).
+_PERSON = re.compile(r"^[\u4e00-\u9fff·]{2,5}$")
+# A bracketed column tag.
+_LABEL = re.compile(r"^[【〖［\[][^【】〖〗［］\[\]]{1,20}[】〗］\]]$")
 # Run-in section heads: 一、…。  （一）…。  1. …。 — a short first sentence.
 _RUN_IN = re.compile(
     r"^(?:[一二三四五六七八九十]{1,3}、|（[一二三四五六七八九十]{1,3}）|\d{1,2}[.．、](?!\d))"
@@ -46,6 +50,30 @@ def parse_byline(text: str) -> tuple[Byline, str] | None:
         return None
     brackets = match["open"] + match["close"]
     return Byline(match["agency"], tuple(credits), brackets), text[match.end():]
+
+
+def parse_byline_line(text: str) -> Byline | None:
+    """A byline standing on its own line: 本报记者 张三 李四 (roles and names only)."""
+    tokens = text.split()
+    if len(tokens) < 2 or not _ROLE.match(tokens[0]):
+        return None
+    credits: list[Credit] = []
+    for token in tokens:
+        if _ROLE.match(token):
+            credits.append(Credit(token, ()))
+        elif _PERSON.match(token):
+            last = credits[-1]
+            credits[-1] = Credit(last.role, (*last.names, token))
+        else:
+            return None
+    if any(not credit.names for credit in credits):
+        return None
+    return Byline("", tuple(credits), "")
+
+
+def is_label(text: str) -> bool:
+    """A column tag in brackets standing alone: 【聚焦两会】."""
+    return bool(_LABEL.match(text.strip()))
 
 
 def is_byline(text: str) -> bool:

@@ -36,6 +36,8 @@ _DATE = re.compile(
     r"(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})日$"
 )
 _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
+# A jump line (上接第一版 / 下转第三版): body text, never a headline.
+_JUMP = re.compile(r"^[（(](?:上接|下转|接|转)第?[\w一二三四五六七八九十]{1,4}版[）)]$")
 _CLAUSE = re.compile(r"[，；、。：！？]")
 
 
@@ -59,7 +61,7 @@ def is_heading_like(text: str) -> bool:
     """A headline or subhead shape: no full stop inside, no sentence mark at the end,
     and short — or, up to ``HEADING_LONG``, without the commas of running text."""
     text = text.strip()
-    if not text or "。" in text or len(text) > HEADING_LONG:
+    if not text or "。" in text or len(text) > HEADING_LONG or _JUMP.match(text):
         return False
     # Headlines carry at most one comma; running text more, or a semicolon.
     if "；" in text or text.count("，") > (0 if len(text) > HEADING_MAX else 1):
