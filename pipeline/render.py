@@ -80,6 +80,18 @@ def date_line(meta: model.Meta) -> str:
     return f"{day.year}年{day.month}月{day.day}日 星期{_WEEKDAYS[day.weekday()]}"
 
 
+def edition_title(edition: model.Edition) -> str:
+    """The edition's title for both editions' metadata: paper and dated line, or — for
+    a day whose paper and date the text did not say — its first headline, or its slug."""
+    parts = [part for part in (edition.meta.paper, date_line(edition.meta)) if part]
+    if parts:
+        return " ".join(parts)
+    for article in edition.articles:
+        if article.headline.titles:
+            return title_text(article.headline)
+    return edition.meta.slug or "paiban"
+
+
 def document_dates(meta: model.Meta) -> tuple[str, str]:
     """W3C dates (created, modified) for the document's metadata, never the clock.
 
@@ -395,14 +407,15 @@ def render_print(edition: model.Edition, layout: Layout, font_css: str) -> str:
         date_line=date_line(edition.meta), font_css=Markup(font_css),
         created=created, modified=modified,
         grids={cell: geometry.name_grid(cell) for cell in name_cells(edition)},
-        hls=layout.han_latin_space, masthead_pt=masthead_size(edition.meta.paper, geometry),
+        hls=layout.han_latin_space, edition_title=edition_title(edition),
+        masthead_pt=masthead_size(edition.meta.paper, geometry),
         heads=running_heads(edition.meta, geometry), heads_pt=RUNNING_HEAD_PT,
     )
 
 
 __all__ = [
     "LAYOUTS", "SONG", "RUNNING_HEAD_PT", "Geometry", "article_id", "block_id", "model_ids",
-    "date_line", "document_dates", "title_text", "environment", "render_article",
+    "date_line", "edition_title", "document_dates", "title_text", "environment", "render_article",
     "render_print", "page_geometry", "length_pt", "page_size_pt", "face_text",
     "masthead_size", "running_heads", "display_width", "lead_index", "body_runs",
     "cell_modes", "name_cell", "kind",

@@ -248,3 +248,12 @@ def test_render_print_has_front_page_and_every_article(seed_model):
     for index, _ in enumerate(edition.articles):
         assert f'href="#a{index}"' in html and f'<article id="a{index}"' in html
     assert f"<title>{edition.meta.paper} 2022年3月31日 星期四</title>" in html
+
+
+def test_edition_title_falls_back_when_the_text_names_no_paper_or_date():
+    from pipeline.model import Article, Edition, Headline, Meta, Span
+
+    art = Article(Headline(("春耕备耕",)), (), Span(1, 1))
+    assert render.edition_title(Edition(Meta("某报", "2022-03-31"), (art,))) == "某报 2022年3月31日 星期四"
+    assert render.edition_title(Edition(Meta("", ""), (art,))) == "春耕备耕"
+    assert render.edition_title(Edition(Meta("", "", slug="x"), ())) == "x"

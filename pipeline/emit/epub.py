@@ -324,8 +324,7 @@ def _article_documents(edition: Edition, layout: Layout, page_of: Mapping[str, i
 
 def _title(edition: Edition) -> str:
     """dc:title: the paper and the date with its weekday, as the print edition's title."""
-    dated = render.date_line(edition.meta)
-    return f"{edition.meta.paper} {dated}" if dated else edition.meta.paper
+    return render.edition_title(edition)
 
 
 def _front_matter(edition: Edition, articles: Sequence[_Article],
