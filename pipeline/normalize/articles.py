@@ -255,6 +255,8 @@ def to_articles(blocks: list[Raw]) -> tuple[list[Article], list[Diagnostic]]:
                 "P121", block.first, "text before the first headline kept as an untitled article"))
             current = _Draft(Headline(titles=()), first=block.first, last=block.first)
             _take_byline(current, blocks, index)
+            if index >= len(blocks) or blocks[index] is not block:
+                continue  # the block was a byline line: it is the article's byline now
         current.add(_body_block(block, diagnostics), block.last)
         current.signed = block.kind == "signoff"
         index += 1

@@ -17,7 +17,7 @@ _BYLINE = re.compile(
     r"(?P<open>[（(])(?P<credits>[^（()）]{2,80})(?P<close>[）)])"
 )
 # Roles that credit people in a byline (全媒体记者, 通讯员, 实习生 …).
-_ROLE = re.compile(r"^\S*(?:记者|通讯员|实习生|编辑|摄影|摄|作者|撰稿|供稿|报道员|特约)$")
+_ROLE = re.compile(r"^[\u4e00-\u9fff]*(?:记者|通讯员|实习生|编辑|摄影|摄|作者|撰稿|供稿|报道员|特约)$")
 # A personal name in a byline line: two to four ideographs (with ·).
 _PERSON = re.compile(r"^[\u4e00-\u9fff·]{2,5}$")
 # A bracketed column tag.
