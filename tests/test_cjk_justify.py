@@ -6,7 +6,10 @@ In:  generated Chinese paragraphs mixing Han, Latin, digits, punctuation and
      and a two-column measure, ``text-align: justify; text-indent: 2em``.
 Out: assertions on the glyph positions (pdfplumber) and the text layers
      (pypdf, pdftotext): flush lines, clreq line-start/line-end rules,
-     unstretched last lines, punctuation compression, the Han/Western gap.
+     unstretched last lines, punctuation compression, the Han/Western gap
+     in the glyphs and not in the text; and on the operators that keep
+     gaps out of the text (character spacing in ActualText spans), which
+     move no glyph and no pixel.
 """
 
 from __future__ import annotations
@@ -478,21 +481,20 @@ PDFTOTEXT_SAFE_SPACING = 0.1
 
 @pytest.mark.parametrize("measure", MEASURES, ids=lambda m: m.name)
 def test_pypdf_extracts_the_source_text(renders, measure):
-    """Exactly the source in one column; in narrow columns a space can only
-    appear inside a very loose line (CJK spacing over 0.15em)."""
+    """Exactly the source, in every measure: no space at the Han/Western gaps
+    nor in loose lines (gaps are character spacing in ActualText spans)."""
     source = plain(CORPUS)
     lines = renders[measure.name].lines
     reader = pypdf.PdfReader(io.BytesIO(renders[measure.name].pdf))
     text = "".join(page.extract_text() for page in reader.pages).replace("\n", "")
     assert text.replace(" ", "") == source
-    if measure.columns == 1:
-        assert text == source
+    assert text == source
     loose = loose_lines(lines, PYPDF_SAFE_SPACING)
     spaced = spaces_between_cjk(text, lines, source)
     assert set(spaced) <= loose, [lines[n].text for n in set(spaced) - loose]
 
 
-def pdftotext(path: Path, measure: Measure) -> str:
+def pdftotext(path: Path, measure: Measure, *options: str) -> str:
     """pdftotext's text, column by column (it reads across close columns)."""
     with pdfplumber.open(path) as document:
         pages, height = len(document.pages), document.pages[0].height
@@ -502,22 +504,26 @@ def pdftotext(path: Path, measure: Measure) -> str:
             crop = ["-x", str(int(left) - 2), "-y", "0",
                     "-W", str(int(right - left) + 4), "-H", str(int(height))]
             text.append(subprocess.run(
-                ["pdftotext", "-enc", "UTF-8", "-f", str(page), "-l", str(page),
+                ["pdftotext", *options, "-enc", "UTF-8", "-f", str(page), "-l", str(page),
                  *crop, str(path), "-"],
                 capture_output=True, text=True, check=True).stdout)
     return re.sub(r"[\n\f]", "", "".join(text))
 
 
+PDFTOTEXT_MODES = {"default": (), "raw": ("-raw",)}
+
+
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils missing")
+@pytest.mark.parametrize("mode", PDFTOTEXT_MODES)
 @pytest.mark.parametrize("measure", MEASURES, ids=lambda m: m.name)
-def test_pdftotext_inserts_no_space_between_cjk(renders, measure, tmp_path):
-    """No space between CJK characters in one column; in narrow columns only
-    inside a very loose line (CJK spacing over 0.1em)."""
+def test_pdftotext_inserts_no_space(renders, measure, mode, tmp_path):
+    """No space anywhere, in both modes: not at the Han/Western gaps (clreq
+    §3.2.2, 1/8em), not between CJK characters, not in loose lines."""
     source = plain(CORPUS)
     lines = renders[measure.name].lines
     path = tmp_path / "out.pdf"
     path.write_bytes(renders[measure.name].pdf)
-    text = pdftotext(path, measure)
+    text = pdftotext(path, measure, *PDFTOTEXT_MODES[mode])
     # pdftotext joins a word hyphenated at a line end ("Wi-" + "Fi").
     assert text.replace(" ", "").replace("-", "") == source.replace("-", "")
     spaced = spaces_between_cjk(text, lines, source)
@@ -525,9 +531,38 @@ def test_pdftotext_inserts_no_space_between_cjk(renders, measure, tmp_path):
         assert spaced == [], [lines[n].text for n in spaced]
     loose = loose_lines(lines, PDFTOTEXT_SAFE_SPACING)
     assert set(spaced) <= loose, [lines[n].text for n in set(spaced) - loose]
-    # Other spaces touch a Western letter or digit, a dash or an ellipsis:
-    # poppler reads the 0.125em Han/Western gap (clreq §3.2.2) as a word
-    # space, and a loose line widens those boundaries before CJK gaps.
+    spaces = [text[max(0, at - 3):at + 4] for at, char in enumerate(text) if char == " "]
+    assert spaces == []
+
+
+def hl_boundaries(paragraphs) -> set[int]:
+    """Source indexes of the characters ``typeset`` gives the Han/Western gap."""
+    marked, offset = set(), 0
+    for paragraph in paragraphs:
+        for _, text in paragraph:
+            marked |= {offset + i for i in typography._han_latin_gaps(text)}
+            offset += len(text)
+    return marked
+
+
+@pytest.mark.parametrize("measure", MEASURES, ids=lambda m: m.name)
+def test_the_han_western_gap_is_in_the_glyph_positions(renders, measure):
+    """The gap the text layer does not show is there: 1/8em after the marked
+    character in a line set at its natural width, at least that when
+    justified; none at a line end (the flush test checks that)."""
+    marked = hl_boundaries(CORPUS)
+    checked = {True: 0, False: 0}
+    for line, _, final in classify(renders[measure.name].lines, CORPUS):
+        for a, b in zip(line.glyphs, line.glyphs[1:]):
+            if a.index + len(a.text) - 1 not in marked or b.index != a.index + len(a.text):
+                continue
+            gap = (b.x0 - a.x0 - a.advance) / EM
+            checked[final] += 1
+            if final:
+                assert abs(gap - 0.125) <= 0.01, (line.text, a.text, b.text, gap)
+            else:
+                assert gap >= 0.125 - 0.01, (line.text, a.text, b.text, gap)
+    assert checked[False] > 30 and checked[True] > 3, checked
 
 
 # --------------------------------------------------------------------------
@@ -586,12 +621,18 @@ def test_adjacent_punctuation_pairs_take_one_and_a_half_em(font, patched):
     assert compressed == list(PAIRS), advances
 
 
-def test_han_western_gap_is_in_the_glyphs_not_in_the_text(font, patched):
+def test_han_western_gap_is_in_the_glyphs_not_in_the_text(font, patched, tmp_path):
     import weasyprint
 
     text = GAP_TEXT
     body = Markup("<p>") + typeset(text) + Markup("</p>")
     pdf = weasyprint.HTML(string=document(font, body, MEASURES[0], "start")).write_pdf()
+    if shutil.which("pdftotext"):
+        (tmp_path / "gap.pdf").write_bytes(pdf)
+        for options in PDFTOTEXT_MODES.values():
+            assert subprocess.run(
+                ["pdftotext", *options, "-enc", "UTF-8", str(tmp_path / "gap.pdf"), "-"],
+                capture_output=True, text=True, check=True).stdout.strip() == text
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
         chars = doc.pages[0].chars
     assert "".join(char["text"] for char in chars) == text
@@ -607,6 +648,158 @@ def test_han_western_gap_is_in_the_glyphs_not_in_the_text(font, patched):
         for a, b in zip(text, text[1:])) > 5
     extracted = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text().strip()
     assert extracted == text
+
+
+# --------------------------------------------------------------------------
+# the text layer: wide gaps as character spacing in ActualText spans
+
+
+@pytest.mark.parametrize("measure", MEASURES, ids=lambda m: m.name)
+def test_character_spacing_only_inside_actual_text_spans(renders, measure):
+    """Tc is set only inside a marked-content span with an ActualText, and
+    is 0 again before it ends (poppler measures the span with the Tc of its
+    end); marked content is balanced; the spans' texts are in the source."""
+    from pypdf.generic import ContentStream
+
+    source = plain(CORPUS)
+    reader = pypdf.PdfReader(io.BytesIO(renders[measure.name].pdf))
+    spans = 0
+    for page in reader.pages:
+        stack: list[str | None] = []
+        spacing = 0.0
+        for operands, operator in ContentStream(page.get_contents(), reader).operations:
+            if operator in (b"BDC", b"BMC"):
+                properties = operands[1] if operator == b"BDC" else None
+                stack.append(properties.get("/ActualText")
+                             if isinstance(properties, dict) else None)
+            elif operator == b"EMC":
+                actual = stack.pop()
+                if actual is not None:
+                    assert spacing == 0 and actual in source, actual
+                    spans += 1
+            elif operator == b"Tc":
+                spacing = float(operands[0])
+                assert not spacing or stack and stack[-1] is not None
+        assert stack == [] and spacing == 0
+    assert spans > 100
+
+
+def test_spans_move_no_glyph_and_no_pixel(font, patched, monkeypatch, tmp_path):
+    """The same corpus drawn with every gap as a TJ displacement (the spans
+    off) and as now: the same glyph positions (pdfplumber) and, if poppler's
+    pdftoppm is there, the same pixels."""
+    measure = MEASURES[2]  # narrow columns: the most loose lines and spans
+    paragraphs = CORPUS[:14]
+    spanned = render(font, paragraphs, measure)
+    monkeypatch.setattr(cjk_justify, "_SPACED_GAP", float("inf"))
+    plain_gaps = render(font, paragraphs, measure)
+    assert b"ActualText" not in plain_gaps
+    positions = []
+    for pdf in (spanned, plain_gaps):
+        with pdfplumber.open(io.BytesIO(pdf)) as doc:
+            positions.append([(c["text"], c["x0"], c["top"]) for page in doc.pages
+                              for c in page.chars])
+    assert [p[0] for p in positions[0]] == [p[0] for p in positions[1]]
+    assert max(abs(a[1] - b[1]) + abs(a[2] - b[2])
+               for a, b in zip(*positions)) < 0.002  # pt
+    if shutil.which("pdftoppm"):
+        pixels = []
+        for name, pdf in (("spanned", spanned), ("plain", plain_gaps)):
+            (tmp_path / f"{name}.pdf").write_bytes(pdf)
+            subprocess.run(["pdftoppm", "-r", "150", "-gray", str(tmp_path / f"{name}.pdf"),
+                            str(tmp_path / name)], check=True)
+            pixels.append([path.read_bytes() for path in sorted(tmp_path.glob(f"{name}-*"))])
+        assert pixels[0] == pixels[1]
+
+
+class FakeFont:
+    """What ``_Glyphs`` reads of a weasyprint ``Font``."""
+    hash = "F"
+    bitmap = False
+    widths = {1: 1000, 2: 500, 3: 1000}
+    to_unicode = {1: "中", 2: "a"}  # glyph 3 has no text
+
+
+SIZE = 14.0  # the Tf size
+
+
+def origins(operations: list[bytes], *, pdfminer: bool = False) -> list[float]:
+    """The x of every glyph shown, from the last Tm: as PDF 32000-1 §9.4.4
+    has it (Tc after every glyph), or as pdfminer does (Tc before a glyph
+    that follows another glyph or a number of the same array)."""
+    x = line = spacing = 0.0
+    found = []
+    for operation in operations:
+        if operation.endswith(b" Td"):
+            line += float(operation.split()[0])
+            x = line
+        elif operation.endswith(b" Tc"):
+            spacing = float(operation.split()[0])
+        elif operation.endswith(b"] TJ"):
+            pending = False
+            for codes, number in re.findall(rb"<([0-9a-f]*)>|(-?[\d.]+)", operation[1:-4]):
+                if number:
+                    x -= float(number) * SIZE / 1000
+                    pending = True
+                for i in range(0, len(codes), 4):
+                    x += spacing if pdfminer and pending else 0.0
+                    found.append(x)
+                    x += FakeFont.widths[int(codes[i:i + 4], 16)] * SIZE / 1000
+                    x += 0.0 if pdfminer else spacing
+                    pending = True
+    return found
+
+
+def respaced(operation: bytes, trailing: float = 0.0, final: bool = True) -> list[bytes]:
+    return cjk_justify._spaced_operations(
+        operation, cjk_justify._Glyphs([FakeFont()]), SIZE, trailing, cjk_justify._Pen(),
+        final)
+
+
+def test_a_trailing_gap_becomes_character_spacing_in_a_span():
+    # The Han/Western gap: 1/8em after a one-glyph box (1.75 = 14 / 8).
+    assert respaced(b"[<0001>] TJ", trailing=1.75) == [
+        b"/Span <</ActualText <FEFF4E2D>>> BDC", b"1.75 Tc", b"[<0001>] TJ", b"0 Tc", b"EMC"]
+    # Narrower than 0.05em: a displacement, as small a one as pypdf ignores.
+    assert respaced(b"[<0001>] TJ", trailing=0.5) == [b"[<0001>-35.71] TJ"]
+    # No text for the glyph: displacements, each under 0.05em.
+    assert respaced(b"[<0003>] TJ", trailing=1.75) == [b"[<0003>-41.67 -41.67 -41.67] TJ"]
+    assert respaced(b"[<0001>-20<0002>] TJ") == [b"[<0001>-20<0002>] TJ"]  # untouched
+
+
+def test_inner_runs_are_spans_and_the_pen_is_placed_again():
+    before = b"[-3<0001>-30<>-30<0001>-60<0002>-2<0001>] TJ"
+    after = respaced(before)
+    assert after == [
+        b"[-3] TJ",  # pdfminer would add Tc before a glyph after a number
+        b"/Span <</ActualText <FEFF4E2D4E2D>>> BDC", b"0.84 Tc", b"[<0001><0001>] TJ",
+        b"0 Tc", b"EMC",
+        b"29.722 0 Td", b"[<0002>-2<0001>] TJ"]
+    for pdfminer in (False, True):
+        assert origins(after, pdfminer=pdfminer) == pytest.approx(origins([before]), abs=1e-3)
+
+
+def test_respacing_keeps_every_glyph_where_it_was():
+    """Random arrays: the rewritten operations place every glyph where the
+    original does, for a spec reader (renderers, poppler) and for pdfminer."""
+    rng = random.Random(7)
+    spans = 0
+    for _ in range(400):
+        items = [b"<%04x>" % rng.choice((1, 1, 1, 2, 3)) for _ in range(rng.randint(1, 9))]
+        array = b""
+        for item in items:
+            array += item
+            for _ in range(rng.choice((0, 0, 1, 2))):
+                array += b" %.2f" % rng.choice((-30, -60, -60.2, -125, -3, 0.01, 40, 512))
+        trailing = rng.choice((0.0, 0.5, 1.75, 3.0))
+        before = b"[" + array + b"] TJ"
+        for final in (True, False):
+            after = respaced(before, trailing, final)
+            spans += any(b"ActualText" in operation for operation in after)
+            for pdfminer in (False, True):
+                assert origins(after, pdfminer=pdfminer) == pytest.approx(
+                    origins([before]), abs=2e-3), (before, after)
+    assert spans > 200
 
 
 # --------------------------------------------------------------------------
@@ -660,11 +853,22 @@ def _hook_owner(owner: str):
     ("weasyprint.layout.inline", "text_align"),
     ("Layout", "set_text"),
     ("weasyprint.draw.text", "draw_first_line"),
+    ("weasyprint.pdf.stream", "Stream"),
+    ("weasyprint.pdf.fonts", "Font"),
 ])
 def test_install_fails_loudly_without_a_hook(monkeypatch, owner, name):
     monkeypatch.delattr(_hook_owner(owner), name)
     with pytest.raises(RuntimeError,
                        match=rf"{name}.*weasyprint=={cjk_justify.PINNED_WEASYPRINT}"):
+        cjk_justify.install()
+
+
+def test_install_fails_loudly_when_pydyf_writes_text_otherwise(monkeypatch):
+    import pydyf
+
+    monkeypatch.setattr(pydyf.Stream, "show_text",
+                        lambda self, text: self.stream.append(b"[" + text.encode() + b"]TJ"))
+    with pytest.raises(RuntimeError, match="pydyf"):
         cjk_justify.install()
 
 

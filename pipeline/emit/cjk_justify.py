@@ -15,7 +15,9 @@ HTML with per-line letter-spacing, render again):
 * little time cost: the patch only works where WeasyPrint already
   justifies a line, and adds a Pango attribute list when drawing (measured
   on 44,000 characters: layout +5-10%, PDF writing +0.4s, about +10% in
-  all); a two-pass render doubles the time of every edition;
+  all; the text-layer rewrite described below adds about 40 ms to the
+  seed's 0.37 s of PDF writing); a two-pass render doubles the time of every
+  edition;
 * a second pass cannot be exact: letter-spacing changes where lines break,
   so it would measure lines that no longer exist;
 * WeasyPrint is pinned (``weasyprint==70.0``); ``install()`` checks every
@@ -37,7 +39,7 @@ weight gives the spacing s, realised in two ways:
   exactly s * (w(a) + w(b)) / 2 and the box edges nothing.  The plan is kept
   on the box's deactivated ``Layout`` and applied by the patched
   ``Layout.set_text`` when the box is drawn: glyphs are positioned by Pango,
-  and the PDF gets TJ displacements, never inserted space glyphs;
+  and the PDF gets glyph displacements, never inserted space glyphs;
 * between text boxes (``<b>``, ``<a>``, ``<span>`` boundaries), by moving
   the following boxes as WeasyPrint's ``add_word_spacing`` does for word
   spaces; the gap opens before the outermost inline box starting there, so a
@@ -51,20 +53,20 @@ patched too, because they matter once every glyph carries spacing:
   0.3-0.5pt per line.  The name ``int`` in that module is shadowed by an int
   subclass that keeps its exact value when formatted into the TJ array (and
   is the usual truncated int anywhere else, e.g. when given to Pango);
-* a gap between two text boxes is a jump of the text matrix, which pypdf
-  reads as a word space from about 0.1em (half a space).  So a box's
-  trailing gap (the Han/Western gap of clreq §3.2.2, made by
-  ``pipeline.typography`` as trailing letter-spacing of class ``hl``, plus
-  the justification gap) is also written at the end of its TJ array, as
-  displacements of at most 0.05em: invisible (the next box has its own text
-  matrix), but pypdf then sees no jump and no word space.
-
-Text extractors still see a space where a gap is wide: pypdf inside a text
-box from a spacing of about 0.17em (Pango splits it into two displacements),
-pdftotext (poppler: a new word at 0.1em) at the 0.125em Han/Western gap and
-in very loose lines.  Loose lines therefore widen their CJK/Western and
-dash/ellipsis boundaries first (``_spacing``), which keeps the gaps between
-Han characters under 0.1em in all but a few lines of narrow columns.
+* text extractors read a gap between two glyphs as a word space: pdftotext
+  (poppler's TextOutputDev) from 0.1em, whether the gap is a TJ displacement,
+  character spacing (Tc) or a jump to the next box's text matrix; pypdf from
+  about 0.1em of displacement or jump.  The Han/Western gap of clreq §3.2.2
+  (made by ``pipeline.typography`` as trailing letter-spacing of class
+  ``hl``, 1/8em), the gaps between boxes and the inter-character spacing of
+  loose lines would all read as spaces.  So the drawn operations of each box
+  are rewritten (``_respaced_box``): a run of glyphs followed by gaps of
+  0.05em or more is drawn with those gaps as character spacing inside a
+  marked-content span whose ActualText is the glyphs' own text (PDF 32000-1
+  §14.9.4), which both extractors read without a space.  The glyphs stay
+  where they were (the tests compare glyph positions and renders), and the
+  text they extract is the source text, spaces only where the source has
+  them.
 
 clreq §3.2.2 wants no Han/Western gap at line edges: a justified line ending
 in a letter-spaced box has that trailing spacing removed before the slack is
@@ -93,12 +95,15 @@ _PATCH_MARK = "_paiban_cjk_justify"
 _PLAN_ATTR = "paiban_cjk_spacing"
 # Attribute holding the justification gap after a text box, in CSS px.
 _GAP_AFTER_ATTR = "paiban_gap_after"
-# Largest trailing TJ displacement written at once, in 1/1000 em: pypdf reads
-# a displacement of half a space (about 100) as a word space.
-_TJ_STEP = 50
+# A gap after a glyph from this wide, in em, is drawn as character spacing
+# in an ActualText span (``_spaced_operations``); narrower ones stay TJ
+# displacements, which pdftotext and pypdf read as word spaces only from
+# about 0.1em.
+_SPACED_GAP = 0.05
+# Gaps that differ by at most this, in 1/1000 em, share one character spacing.
+_SAME_GAP = 0.5
 # Justification spacing between CJK characters, in em, above which a loose
-# line widens its CJK/Western boundaries instead: pdftotext (poppler's
-# TextOutputDev, minWordBreakSpace = 0.1) starts a new word at a 0.1em gap.
+# line widens its CJK/Western boundaries instead (``_spacing``).
 _MAX_CJK_SPACING = 0.09
 # The widest a CJK/Western boundary gap is made for a loose line, in em.
 _MAX_BOUNDARY_GAP = 0.5
@@ -209,6 +214,8 @@ class _Hooks:
         from weasyprint.draw import text as draw_text
         from weasyprint.formatting_structure import boxes
         from weasyprint.layout import inline
+        from weasyprint.pdf import fonts as pdf_fonts
+        from weasyprint.pdf import stream as pdf_stream
         from weasyprint.text import ffi, line_break
 
         self.version: str = weasyprint.__version__
@@ -217,6 +224,8 @@ class _Hooks:
         self.line_break = line_break
         self.ffi = ffi
         self.draw_text = draw_text
+        self.pdf_fonts = pdf_fonts
+        self.pdf_stream = pdf_stream
 
 
 # --------------------------------------------------------------------------
@@ -274,10 +283,36 @@ def _check_hooks(hooks: _Hooks) -> None:
     _require(getattr(hooks.ffi, "TO_UNITS", None) == _PANGO_SCALE,
              "weasyprint.text.ffi.TO_UNITS", version)
     draw_first_line = getattr(draw_text, "draw_first_line", None)
-    _require(_uses(draw_first_line, "int") and _uses(draw_first_line, "show_text"),
-             "weasyprint.draw.text.draw_first_line (int(kerning), show_text)", version)
+    _require(all(_uses(draw_first_line, name) for name in (
+        "int", "set_text_matrix", "set_font_size", "show_text")),
+             "weasyprint.draw.text.draw_first_line (int(kerning), set_text_matrix, "
+             "set_font_size, show_text)", version)
     _require(_uses(getattr(draw_text, "draw_text", None), "draw_first_line"),
              "weasyprint.draw.text.draw_text -> draw_first_line", version)
+    # The drawn operations are rewritten (_respaced_box): they are read from
+    # the stream with the fonts' widths and text.
+    stream_class = getattr(hooks.pdf_stream, "Stream", None)
+    _require(_uses(getattr(stream_class, "__init__", None), "_fonts")
+             and _uses(getattr(stream_class, "set_font_size", None), "_current_font"),
+             "weasyprint.pdf.stream.Stream (_fonts, set_font_size -> _current_font)",
+             version)
+    _require(all(_uses(getattr(getattr(hooks.pdf_fonts, "Font", None), "__init__", None), name)
+                 for name in ("hash", "widths", "to_unicode", "bitmap")),
+             "weasyprint.pdf.fonts.Font (hash, widths, to_unicode, bitmap)", version)
+    _require(_pydyf_writes_text_as_parsed(), "pydyf.Stream text operators (Tf, TJ, Tm)",
+             version)
+
+
+def _pydyf_writes_text_as_parsed() -> bool:
+    """Whether pydyf writes Tf, TJ and Tm as ``_respaced_box`` reads them."""
+    import pydyf
+
+    stream = pydyf.Stream()
+    stream.set_text_matrix(1, 0, 0, -1, 2.5, 3)
+    stream.set_font_size("F", 14)
+    stream.show_text("<0001>1.5<0002>")
+    return (stream.stream == [b"1 0 0 -1 2.5 3 Tm", b"/F 14 Tf", b"[<0001>1.5<0002>] TJ"]
+            and bool(_TF.fullmatch(stream.stream[1])) and _is_tj(stream.stream[2]))
 
 
 def install() -> None:
@@ -370,6 +405,8 @@ def _make_justify_line(hooks: _Hooks, original: Callable) -> Callable:
             for ancestor in last.ancestors:
                 ancestor.width -= trailing
             extra_width += trailing
+            # Nor is the gap drawn (as character spacing) after the last glyph.
+            setattr(last.box, _GAP_AFTER_ATTR, -trailing)
 
         total = sum(_inner_weight(leaf.clusters) for leaf in texts)
         gap_weights: dict[int, float] = {}
@@ -411,9 +448,9 @@ def _spacing(extra_width: float, total: float, gap_weights: dict[int, float],
     character and a Western letter, digit, dash or ellipsis at box
     boundaries, each up to ``_MAX_BOUNDARY_GAP`` (as JLREQ §3.8.3 widens
     Japanese/Western spaces before inter-character gaps), and only spreads
-    what is left over all gaps.  Besides looking less gappy, this keeps the
-    gaps between Han characters under the 0.1em at which pdftotext starts a
-    new word.  Return s and the extra gap before each leaf id.
+    what is left over all gaps: a run of Han text stays even and close-set,
+    the visible widening goes where the script changes anyway.  Return s and
+    the extra gap before each leaf id.
     """
     spacing = extra_width / total
     limit = _MAX_CJK_SPACING * font_size
@@ -568,51 +605,319 @@ class _ExactTJInt(int):
 
 
 def _make_draw_first_line(original: Callable) -> Callable:
-    """Wrap ``draw_first_line``: trailing gap in the TJ array, short numbers.
-
-    The gap after a text box (its trailing letter-spacing plus the
-    justification gap before the next box) is drawn by WeasyPrint as a jump of
-    the text matrix to the next box.  Writing the same gap as invisible
-    displacements at the end of the TJ array, in steps below the word-space
-    threshold of text extractors, makes the jump zero for them (pypdf counts
-    TJ displacements into the text width), so they see no word space.
+    """Wrap ``draw_first_line``: gaps as character spacing, short numbers.
 
     WeasyPrint writes a glyph's x offset (half its letter-spacing, with
     justification nearly every glyph has one) as a full float repr such as
     ``-12.339285714285714``; the TJ arrays of the box are rewritten with two
     decimals (1/100000 em), which keeps the PDF about a third smaller.
+
+    Then the gaps that text extractors would read as word spaces are drawn
+    as character spacing (``_spaced_operations``): wide gaps between the
+    box's glyphs, and the gap after the box (its trailing letter-spacing plus
+    the justification gap before the next box), which WeasyPrint leaves to the
+    jump of the text matrix to the next box.
     """
 
     def draw_first_line(stream, textbox, *args, **kwargs):
         operations = getattr(stream, "stream", None)
-        # begin_text() may have merged this text object into the previous
-        # one, so look one operation back too (rewriting is idempotent).
-        first = max(len(operations) - 1, 0) if operations is not None else 0
+        start = len(operations) if operations is not None else 0
+        font = getattr(stream, "_current_font", None)
         emojis = original(stream, textbox, *args, **kwargs)
-        if not operations:
+        if not operations or len(operations) <= start:
             return emojis
-        for index in range(first, len(operations)):
-            operation = operations[index]
-            if isinstance(operation, bytes) and operation.endswith(b"] TJ"):
-                operations[index] = _LONG_NUMBER.sub(_two_decimals, operation)
-        gap = (_letter_spacing(textbox.style)
-               + getattr(textbox, _GAP_AFTER_ATTR, 0.0))
-        font_size = textbox.style["font_size"]
-        if gap > 0 and font_size and operations[-1].endswith(b"] TJ"):
-            # TJ numbers are thousandths of the font size; negative moves right.
-            total = gap / font_size * 1000
-            steps = math.ceil(total / _TJ_STEP)
-            numbers = f" {-total / steps:.2f}" * steps
-            operations[-1] = operations[-1][:-4] + f"{numbers}] TJ".encode()
+        faces: dict[str, list] = {}
+        for face in getattr(stream, "_fonts", {}).values():
+            faces.setdefault(face.hash, []).append(face)
+        gap = _letter_spacing(textbox.style) + getattr(textbox, _GAP_AFTER_ATTR, 0.0)
+        operations[start:] = _respaced_box(operations[start:], font, faces, gap)
         return emojis
 
     return _mark(draw_first_line, original)
 
 
+def _respaced_box(operations: list, font: tuple | None, faces: dict[str, list],
+                  gap: float) -> list:
+    """The operations drawing one text box, with its gaps as character spacing.
+
+    ``font``: the (font hash, size) in effect before them; ``faces``: the
+    weasyprint ``Font`` objects by hash; ``gap``: the gap after the box, in
+    CSS px (the text space unit of WeasyPrint's text matrices).
+    """
+    last = max((index for index, operation in enumerate(operations)
+                if _is_tj(operation)), default=None)
+    pen = _Pen()
+    rewritten: list = []
+    for index, operation in enumerate(operations):
+        if isinstance(operation, bytes):
+            if tf := _TF.fullmatch(operation):
+                font = (tf.group(1).decode(), tf.group(2))
+            elif operation.endswith(b" Tm"):
+                pen = _Pen()
+            elif _is_tj(operation):
+                operation = _LONG_NUMBER.sub(_two_decimals, operation)
+                size = float(font[1]) if font else 0.0
+                if size > 0:
+                    rewritten += _spaced_operations(
+                        operation, _Glyphs(faces.get(font[0], [])), size,
+                        gap if index == last else 0.0, pen, final=index == last)
+                    continue
+        rewritten.append(operation)
+    return rewritten
+
+
+def _is_tj(operation) -> bool:
+    return isinstance(operation, bytes) and operation.endswith(b"] TJ")
+
+
 # A number with more than two decimals in a TJ array (hex glyph strings have
 # no dots, so they never match).
 _LONG_NUMBER = re.compile(rb"-?\d+\.\d{3,}(?:e-?\d+)?")
+# pydyf's set_font_size: "/<font hash> <size> Tf".
+_TF = re.compile(rb"/(\S+) (\d+(?:\.\d*)?(?:e-?\d+)?) Tf")
 
 
 def _two_decimals(match: re.Match) -> bytes:
-    return f"{float(match.group()):.2f}".rstrip("0").rstrip(".").encode()
+    return _number(float(match.group()))
+
+
+def _number(value: float, decimals: int = 2) -> bytes:
+    """A PDF number with at most ``decimals`` decimals, no trailing zeros."""
+    text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
+    return b"0" if text in ("", "-0") else text.encode()
+
+
+class _Glyphs:
+    """Widths and text of the glyphs of one PDF font (its weasyprint ``Font``s)."""
+
+    def __init__(self, faces: list) -> None:
+        self.faces = faces
+        self.digits = 2 if any(face.bitmap for face in faces) else 4
+
+    def width(self, glyph: bytes) -> float | None:
+        """Its width in the PDF's /W array, in 1/1000 of the font size."""
+        code = int(glyph, 16)
+        return next((face.widths[code] for face in self.faces if code in face.widths), None)
+
+    def text(self, glyph: bytes) -> str | None:
+        """Its text in the PDF's ToUnicode map."""
+        code = int(glyph, 16)
+        return next((face.to_unicode[code] for face in self.faces
+                     if face.to_unicode.get(code)), None)
+
+
+@dataclass
+class _Array:
+    """A TJ array: the numbers before its first glyph and the displacement
+    they make, its glyph codes (hex digits), the numbers after each glyph and
+    the displacement they make.  Displacements are in 1/1000 of the font
+    size, rightwards (a TJ number's opposite)."""
+    leading: list[bytes]
+    lead: float
+    codes: list[bytes]
+    after: list[list[bytes]]
+    moves: list[float]
+
+
+_HEX_STRING = re.compile(rb"<([0-9A-Fa-f]*)>")
+
+
+def _parse_tj(operation: bytes, digits: int) -> _Array | None:
+    """Read ``[...] TJ`` (``digits`` hex digits a glyph); None if it is not one."""
+    if not operation.startswith(b"[") or not operation.endswith(b"] TJ"):
+        return None
+    parts = _HEX_STRING.split(operation[1:-4])
+    leading = parts[0].split()
+    codes: list[bytes] = []
+    after: list[list[bytes]] = []
+    for hexes, numbers in zip(parts[1::2], parts[2::2]):
+        if len(hexes) % digits or b"<" in numbers or b">" in numbers:
+            return None
+        for start in range(0, len(hexes), digits):
+            codes.append(hexes[start:start + digits])
+            after.append([])
+        (after[-1] if after else leading).extend(numbers.split())
+    try:
+        lead = -sum(map(float, leading))
+        moves = [-sum(map(float, numbers)) for numbers in after]
+    except ValueError:
+        return None
+    return _Array(leading, lead, codes, after, moves)
+
+
+_GLYPH_STRING = re.compile(rb"<[0-9A-Fa-f]+>")
+
+
+def _widest_move(operation: bytes) -> float | None:
+    """The largest displacement after a glyph of ``[...] TJ``, rightwards in
+    1/1000 of the font size (0 if none); None if it cannot be read."""
+    chunks = _GLYPH_STRING.split(operation[1:-4])[1:]  # what follows each glyph string
+    try:
+        return max((-sum(map(float, chunk.replace(b"<>", b" ").split())) for chunk in chunks),
+                   default=0.0)
+    except ValueError:
+        return None
+
+
+class _Pen:
+    """The TJ arrays a box drew since its last Tm or Td, to find the position.
+
+    ``stale``: the last array ended with character spacing, which pdfminer
+    (pdfplumber) does not add after the last glyph of a string; the next
+    glyphs are then placed with Td, so that every reader puts them where
+    renderers do.  The position is only worked out then (rarely).
+    """
+
+    def __init__(self) -> None:
+        self.drawn: list[tuple[bytes, float, _Glyphs, float]] = []
+        self.stale = False
+
+    def show(self, operation: bytes, spacing: float, glyphs: _Glyphs, size: float) -> None:
+        """Record a TJ drawn with character spacing ``spacing``."""
+        self.drawn.append((operation, spacing, glyphs, size))
+
+    def x(self) -> float | None:
+        """The position, in text space units (None if it cannot be known)."""
+        x = 0.0
+        for operation, spacing, glyphs, size in self.drawn:
+            array = _parse_tj(operation, glyphs.digits)
+            if array is None:
+                return None
+            widths = [glyphs.width(code) for code in array.codes]
+            if None in widths:
+                return None
+            x += (array.lead + sum(widths) + sum(array.moves)) * size / 1000
+            x += spacing * len(widths)
+        return x
+
+    def place(self) -> bytes | None:
+        """The Td putting a stale pen where it is, for every reader."""
+        if not self.stale:
+            return None
+        x = self.x()
+        self.drawn, self.stale = [], False
+        return _number(x, 4) + b" 0 Td"
+
+
+def _tj(items: list[bytes]) -> bytes:
+    """A TJ operation showing ``items`` (hex strings and numbers)."""
+    array = b""
+    for item in items:
+        if array and not item.startswith(b"<") and not array.endswith(b">"):
+            array += b" "
+        array += item
+    return b"[" + array + b"] TJ"
+
+
+def _actual_text(text: str) -> bytes:
+    """A PDF text string (UTF-16BE with BOM) holding ``text``."""
+    return b"<FEFF" + text.encode("utf-16-be").hex().upper().encode() + b">"
+
+
+def _steps(extra: float) -> list[bytes]:
+    """TJ numbers moving ``extra`` 1/1000 em right, each less than ``_SPACED_GAP``."""
+    if extra <= 0:
+        return []
+    count = math.floor(extra / (_SPACED_GAP * 1000)) + 1
+    return [_number(-extra / count)] * count
+
+
+def _spaced_operations(operation: bytes, glyphs: _Glyphs, size: float, trailing: float,
+                       pen: _Pen, final: bool) -> list[bytes]:
+    """Rewrite one ``[...] TJ`` so that no extractor reads its gaps as spaces.
+
+    ``size``: the font size of its Tf operator; ``trailing``: the gap to leave
+    after its last glyph, in text space units; ``pen``: what the box drew
+    before; ``final``: whether it is the box's last TJ (the next box sets its
+    own text matrix).
+
+    Text extractors place each character by its origin and its width in the
+    font, and read a gap after it as a word space: pdftotext (poppler's
+    TextOutputDev, ``minWordBreakSpace``) from 0.1em, whether the gap is a TJ
+    displacement or character spacing (it subtracts Tc from the advance);
+    pypdf from about 0.1em of TJ displacement or text-matrix jump (it counts
+    Tc into the advance).  Inside a marked-content sequence with an
+    ActualText (PDF 32000-1 §14.9.4), poppler sets the replacement text over
+    the span from the first glyph's origin to the end of the last one's
+    advance, Tc included if Tc is reset before the sequence ends.  So a run of
+    glyphs each followed by the same gap s of ``_SPACED_GAP`` or more is drawn
+    as
+
+        /Span <</ActualText <FEFF...>>> BDC s Tc [<glyphs>] TJ 0 Tc EMC
+
+    with the glyphs' own text (their ToUnicode text: extraction reads what it
+    read before).  The glyphs stay where they were (differences of a few
+    1/100000 em stay TJ numbers), and neither extractor sees a gap.
+    Narrower gaps stay TJ displacements, a trailing one appended; so does a
+    gap after a glyph with no known text.
+    """
+    extra = max(trailing, 0.0) / size * 1000  # 1/1000 of the font size
+    limit = _SPACED_GAP * 1000
+    if not extra and (widest := _widest_move(operation)) is not None and widest < limit:
+        array = None  # nothing to space (the usual case): no need to read it all
+    else:
+        array = _parse_tj(operation, glyphs.digits) if glyphs.faces else None
+        if array is not None and array.codes:
+            array.moves[-1] += extra
+    if array is None or not extra and max(array.moves, default=0.0) < limit:
+        # Nothing to space (the usual case): the array as it is.
+        operations = [td] if (td := pen.place()) is not None else []
+        operation = operation[:-4] + b"".join(b" " + n for n in _steps(extra)) + b"] TJ"
+        pen.show(operation, 0.0, glyphs, size)
+        return [*operations, operation]
+    codes, moves = array.codes, array.moves
+    placeable: list[bool] = []  # whether the pen can be placed after this array
+
+    def text_of(index: int) -> str | None:
+        if moves[index] < limit:
+            return None
+        if not (final and index == len(codes) - 1):  # the next glyph needs a Td
+            if not placeable:
+                placeable.append(pen.x() is not None and None not in map(glyphs.width, codes))
+            if not placeable[0]:
+                return None
+        return glyphs.text(codes[index])
+
+    operations: list[bytes] = []
+
+    def show(items: list[bytes], spacing: float = 0.0) -> bytes:
+        if (td := pen.place()) is not None:
+            operations.append(td)
+        shown = _tj(items)
+        pen.show(shown, spacing, glyphs, size)
+        return shown
+
+    pending: list[bytes] = list(array.leading)  # items of the next plain TJ array
+    index = 0
+    while index < len(codes):
+        if (text := text_of(index)) is None:
+            pending += [b"<" + codes[index] + b">", *array.after[index]]
+            if index == len(codes) - 1:
+                pending += _steps(extra)
+            index += 1
+            continue
+        end, texts = index + 1, [text]
+        while (end < len(codes) and abs(moves[end] - moves[index]) <= _SAME_GAP
+               and (text := text_of(end)) is not None):
+            texts.append(text)
+            end += 1
+        if pending:
+            # Before the span, even a glyph's offset alone: pdfminer adds Tc
+            # before a glyph that follows a number in the array.
+            operations.append(show(pending))
+            pending = []
+        spacing = round(moves[end - 1] * size / 1000, 4)  # Tc, in text space units
+        unit = spacing / size * 1000
+        items = []
+        for code, move in zip(codes[index:end], moves[index:end]):
+            items.append(b"<" + code + b">")
+            if (residual := _number(unit - move)) != b"0":
+                items.append(residual)
+        span = show(items, spacing)
+        operations += [b"/Span <</ActualText " + _actual_text("".join(texts)) + b">> BDC",
+                       _number(spacing, 4) + b" Tc", span, b"0 Tc", b"EMC"]
+        pen.stale = True
+        index = end
+    if pending:
+        operations.append(show(pending))
+    return operations
