@@ -1,6 +1,10 @@
 # paiban — build the editions in seeds/ and test them.
 #   make all     PDF + EPUB of every seed into dist/   (creates .venv when missing)
 #   make test    the whole test suite
+#   make dist    the download site and OPDS feed of the built editions: dist/site/
+#   make serve   show dist/site/ on http://127.0.0.1:8000/ (PORT=…; Python's static server)
+#   make -j N all  builds N editions at once; an edition whose inputs did not change
+#                  is not rebuilt (paiban decides, by content hash: build/stamps/)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -9,11 +13,17 @@ SEEDS  := $(wildcard seeds/*.txt)
 # Reproducible outputs: a fixed timestamp unless the caller sets one.
 export SOURCE_DATE_EPOCH ?= 1648684800
 export PYTHONHASHSEED := 0
+# Editions built at once: make's own -j N (-j alone: one per core), or JOBS=N.
+# One paiban process schedules them: the seeds' output names (their slugs) are
+# known only after reading them, so make cannot name the targets itself.
+JOBS ?= $(if $(filter -j%,$(MAKEFLAGS)),$(or $(patsubst -j%,%,$(filter -j%,$(MAKEFLAGS))),0),1)
 
-.PHONY: all model explain pdf epub test fuzz bench clean distclean
+PORT   ?= 8000
+
+.PHONY: all model explain pdf epub dist serve test fuzz bench clean distclean
 
 all: $(PAIBAN)
-	$(PAIBAN) build $(SEEDS)
+	$(PAIBAN) build -j $(JOBS) $(SEEDS)
 
 $(PAIBAN): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,10 +38,16 @@ explain: $(PAIBAN)
 	$(PAIBAN) model --explain $(SEEDS)
 
 pdf: $(PAIBAN)
-	$(PAIBAN) build --format pdf $(SEEDS)
+	$(PAIBAN) build -j $(JOBS) --format pdf $(SEEDS)
 
 epub: $(PAIBAN)
-	$(PAIBAN) build --format epub $(SEEDS)
+	$(PAIBAN) build -j $(JOBS) --format epub $(SEEDS)
+
+dist: all
+	$(PAIBAN) dist $(SEEDS)
+
+serve: dist
+	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory dist/site
 
 test: $(PAIBAN)
 	$(BIN)/python -m pytest

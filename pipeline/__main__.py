@@ -1,29 +1,33 @@
-"""The command line: ``paiban model|build|bench …`` — a thin layer over ``stages``.
+"""The command line: ``paiban model|build|dist|bench …`` — a thin layer over ``stages``.
 
 In: arguments.  Out: files under ``build/`` and ``dist/``, diagnostics on
 stderr, and an exit code: 0 built, 1 build failed, 2 bad input or usage.
 Expected failures print one line (``paiban: <file>: <problem>``), never a
-traceback.
+traceback.  ``build`` of many seeds: see ``pipeline.batch`` (exit 2 only when
+every failure was bad input).
+
+Imports are late on purpose: ``paiban build`` with every edition up to date
+must answer in a few hundredths of a second, so it loads neither the
+normalizer nor WeasyPrint.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import sys
-import threading
 from pathlib import Path
 
-from . import stages
-from .diagnostics import explain
 from .errors import EXIT_BAD_INPUT, EXIT_OK, PaibanError
-from .model_yaml import dump
 
 ROOT = Path.cwd()
 
 
 def _model(args: argparse.Namespace) -> int:
+    from . import stages
+    from .diagnostics import explain
+    from .model_yaml import dump
+
     for path in args.seeds:
         seed = stages.locate(Path(path), ROOT)
         normalized, _ = stages.model(seed)
@@ -36,31 +40,22 @@ def _model(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _preload_weasyprint() -> None:
-    """Import WeasyPrint in a thread while the text is read and fonts subset.
-
-    Its import (~0.5 s, mostly loading Pango through cffi) is a third of a cold
-    build; overlapping it with the first stages saves ~0.15 s.  A failure here is
-    ignored: the import on the main thread then raises it where it belongs.
-    """
-    def load() -> None:
-        try:
-            importlib.import_module("weasyprint")
-        except Exception:  # noqa: BLE001 - reported by the main thread's import
-            pass
-
-    threading.Thread(target=load, name="preload-weasyprint", daemon=True).start()
-
-
 def _emit(args: argparse.Namespace) -> int:
-    if "pdf" in args.formats or "epub" in args.formats:
-        _preload_weasyprint()
-    from .emit import build  # imported late: WeasyPrint is slow to import
+    from . import batch
 
-    for path in args.seeds:
-        seed = stages.locate(Path(path), ROOT)
-        for out in build.build(seed, formats=args.formats, out_dir=Path(args.out)):
-            print(out)
+    progress = args.progress if args.progress is not None else (
+        sys.stderr.isatty() or len(args.seeds) > 1 or args.jobs != 1)
+    summary = batch.run(args.seeds, ROOT, args.formats, Path(args.out), jobs=args.jobs,
+                        force=args.force, progress=progress and not args.quiet,
+                        verbose=args.verbose, dask=args.dask)
+    return summary.exit_code
+
+
+def _dist(args: argparse.Namespace) -> int:
+    from . import site, stages
+
+    seeds = [stages.locate(Path(path), ROOT) for path in args.seeds]
+    print(site.build_site(seeds, Path(args.out)) / "index.html")
     return EXIT_OK
 
 
@@ -69,6 +64,13 @@ def _bench(args: argparse.Namespace) -> int:
 
     print(bench.run(Path(args.seed), ROOT, args.repeat))
     return EXIT_OK
+
+
+def _jobs(value: str) -> int:
+    """``-j``'s value: a count of editions at once, 0 for one per core."""
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"expected 0 or a positive number, not {value!r}")
+    return int(value)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -86,7 +88,23 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("seeds", nargs="+")
     build.add_argument("--out", default="dist")
     build.add_argument("--format", dest="formats", action="append", choices=("pdf", "epub"))
+    build.add_argument("-j", "--jobs", type=_jobs, default=1, metavar="N",
+                       help="build N editions at once, each in its own process (0: one per core)")
+    build.add_argument("--force", action="store_true",
+                       help="rebuild even the editions whose stamp says they are up to date")
+    build.add_argument("--progress", action="store_true", default=None,
+                       help="a line per edition and stage on stderr (the default for a "
+                            "terminal, several seeds or -j)")
+    build.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    build.add_argument("--dask", metavar="ADDRESS",
+                       help="run the builds on a Dask cluster: its scheduler's address, or "
+                            "'local' for one of -j processes here (needs distributed)")
     build.set_defaults(run=_emit)
+    dist = sub.add_parser("dist", help="built editions -> dist/site/ (download page, OPDS feed)")
+    dist.add_argument("seeds", nargs="+")
+    dist.add_argument("--out", default="dist",
+                      help="the folder of the built editions; the site goes in <out>/site")
+    dist.set_defaults(run=_dist)
     bench = sub.add_parser("bench", help="time each stage and whole builds -> build/bench.md")
     bench.add_argument("seed")
     bench.add_argument("--repeat", type=int, default=5)

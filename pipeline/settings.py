@@ -7,7 +7,11 @@ of a YAML syntax error, or the key path of an unknown key or a wrong type.
 
 Only ``yaml.safe_load`` is used.  Paths (photos) are resolved against the
 sidecar's folder and must stay inside the project: absolute paths, ``..`` and
-symlinks that lead out are refused.
+symlinks that lead out are refused.  A photo must be, by its first bytes, a
+JPEG, PNG, GIF, WebP or SVG image (the raster types WeasyPrint draws that are
+also EPUB 3.3 core media types) named with its type's extension; an SVG must be
+static and self-contained: no script, event handler, foreign object, entity or
+reference outside itself.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import re
+import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +30,21 @@ from .errors import InputError
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,80}$")
 _LENGTH = re.compile(r"^\d+(\.\d+)?(pt|mm|cm|in|em|px)$")
+
+#: Photo file extensions and their media types: EPUB 3.3 core media types that
+#: WeasyPrint also draws.  The e-book declares the type its extension names.
+PHOTO_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
+               ".gif": "image/gif", ".webp": "image/webp", ".svg": "image/svg+xml"}
+# Signatures of the raster types (JPEG SOI + marker; PNG; GIF87a/89a; RIFF....WEBP).
+_MAGIC = (
+    (re.compile(rb"\xff\xd8\xff"), "image/jpeg"),
+    (re.compile(rb"\x89PNG\r\n\x1a\n"), "image/png"),
+    (re.compile(rb"GIF8[79]a"), "image/gif"),
+    (re.compile(rb"RIFF....WEBP", re.DOTALL), "image/webp"),
+)
+_SVG_NS = "{http://www.w3.org/2000/svg}"
+# In an SVG, a reference may only point inside the file (or be inline data).
+_EXTERNAL_URL = re.compile(r"url\(\s*['\"]?\s*(?!#|data:)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -159,6 +179,52 @@ def safe_path(relative: str, base: Path, root: Path, where: str, source: str) ->
     return resolved
 
 
+def _svg_problem(data: bytes) -> str:
+    """Why ``data`` is not a static, self-contained SVG image ("" if it is one)."""
+    if b"<!ENTITY" in data:  # entity expansion is no part of a picture
+        return "it declares entities"
+    try:
+        tree = ElementTree.fromstring(data)
+    except ElementTree.ParseError as error:
+        return f"it is not well-formed XML ({error})"
+    if tree.tag != f"{_SVG_NS}svg":
+        return "its root element is not <svg>"
+    for element in tree.iter():
+        name = str(element.tag).rsplit("}", 1)[-1]
+        if name in ("script", "foreignObject"):
+            return f"it holds a <{name}> element"
+        if name == "style" and (_EXTERNAL_URL.search(element.text or "")
+                                or "@import" in (element.text or "")):
+            return "its stylesheet refers to another file"
+        for key, value in element.attrib.items():
+            attribute = key.rsplit("}", 1)[-1]
+            if attribute.lower().startswith("on"):
+                return f"it has an event handler ({attribute})"
+            if ((attribute == "href" and not value.strip().startswith(("#", "data:image/")))
+                    or _EXTERNAL_URL.search(value)):
+                return f"it refers to another file ({value[:40]})"
+    return ""
+
+
+def photo_problem(path: Path) -> str:
+    """Why the file at ``path`` cannot be a photo of both editions ("" if it can)."""
+    suffix = path.suffix.lower()
+    if suffix not in PHOTO_TYPES:
+        return f"{path.name} is not named as an image ({', '.join(sorted(PHOTO_TYPES))})"
+    data = path.read_bytes()
+    found = next((kind for magic, kind in _MAGIC if magic.match(data)), None)
+    if found is None and data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") and (
+            b"<svg" in data[:4096]):
+        found = "image/svg+xml"
+    if found is None:
+        return (f"{path.name} is not a JPEG, PNG, GIF, WebP or SVG image "
+                f"(it starts with {data[:12]!r})")
+    if found != PHOTO_TYPES[suffix]:
+        return f"{path.name} holds {found} data but its name says {PHOTO_TYPES[suffix]}"
+    problem = _svg_problem(data) if found == "image/svg+xml" else ""
+    return f"{path.name} is not a static, self-contained SVG: {problem}" if problem else ""
+
+
 def _read_photos(data: Any, source: str, base: Path, root: Path) -> tuple[Photo, ...]:
     if data is None:
         return ()
@@ -176,6 +242,12 @@ def _read_photos(data: Any, source: str, base: Path, root: Path) -> tuple[Photo,
         path = safe_path(fields["path"], base, root, f"{where}.path", source)
         if not path.is_file():
             raise InputError(f"{where}.path: {fields['path']} does not exist", source)
+        try:
+            problem = photo_problem(path)
+        except OSError as error:
+            problem = f"cannot read {fields['path']}: {error.strerror}"
+        if problem:
+            raise InputError(f"{where}.path: {problem}", source)
         fields["path"] = str(path.relative_to(root.resolve()))
         out.append(Photo(**fields))
     return tuple(out)

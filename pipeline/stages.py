@@ -17,8 +17,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import typography
 from .decode import Source, decode
-from .errors import InputError
+from .errors import BuildError, InputError
+from .model import edition_text
 from .normalize import Normalized, normalize
 from .settings import Sidecar, load_sidecar
 
@@ -26,6 +28,12 @@ log = logging.getLogger("paiban")
 
 # Inputs larger than this are refused before decoding (a day's paper is ~20 kB).
 MAX_INPUT_BYTES = 8 * 1024 * 1024
+# Limits that keep a build to about a minute (README, "Limits", has the measurements).
+# Layout time grows with the characters, and faster with the spans clreq typography
+# wraps single characters in (compressed punctuation, Han/Western gaps): news text
+# has one per ~35 characters, text that is all punctuation nearly one per character.
+MAX_CHARACTERS = 400_000
+MAX_MARKS = 30_000
 
 
 @dataclass(frozen=True)
@@ -54,11 +62,21 @@ def locate(path: Path, root: Path) -> Seed:
 
 def read(seed: Seed) -> Source:
     """Stage 1, decode: the seed's bytes as text."""
-    size = seed.text.stat().st_size
-    if size > MAX_INPUT_BYTES:
-        raise InputError(f"the file is {size} bytes; the limit is {MAX_INPUT_BYTES}", str(seed.text))
+    try:
+        size = seed.text.stat().st_size
+        if size > MAX_INPUT_BYTES:
+            raise InputError(f"the file is {size} bytes; the limit is {MAX_INPUT_BYTES}",
+                             str(seed.text))
+        data = seed.text.read_bytes()
+    except OSError as error:
+        raise InputError(f"cannot read the file: {error.strerror or error}",
+                         str(seed.text)) from None
     log.info("Step 1 - Decoding %s", seed.text.name)
-    return decode(seed.text.read_bytes(), str(seed.text))
+    source = decode(data, str(seed.text))
+    if len(source.text) > MAX_CHARACTERS:
+        raise InputError(f"the text has {len(source.text):,} characters; the limit is "
+                         f"{MAX_CHARACTERS:,} (split it into several files)", str(seed.text))
+    return source
 
 
 def settings(seed: Seed) -> Sidecar:
@@ -71,22 +89,40 @@ def model(seed: Seed) -> tuple[Normalized, Sidecar]:
     sidecar = settings(seed)
     source = read(seed)
     log.info("Step 2 - Normalizing")
-    return normalize(source, sidecar, seed.name), sidecar
+    normalized = normalize(source, sidecar, seed.name)
+    if not normalized.edition.articles:
+        raise InputError("no text is left once control and zero-width characters are "
+                         "removed", str(seed.text))
+    marks = typography.mark_count(edition_text(normalized.edition))
+    if marks > MAX_MARKS:
+        raise InputError(
+            f"the text needs {marks:,} typographic spans (runs of punctuation, letters "
+            f"between Han characters); the limit is {MAX_MARKS:,} (news text has about "
+            "one per 35 characters)", str(seed.text))
+    return normalized, sidecar
 
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder.
 
     A failed or interrupted build leaves no partial file and keeps the previous
-    good one: the rename is the only step that touches ``path``.
+    good one: the rename is the only step that touches ``path``.  A file system
+    error (no room, no permission, a file where the folder should be) is a
+    ``BuildError`` naming ``path``.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part",
+                                        dir=path.parent)
+    except OSError as error:
+        raise BuildError(f"cannot write {path}: {error.strerror or error}") from None
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
         os.chmod(temp, 0o644)
         os.replace(temp, path)
-    except BaseException:
+    except BaseException as error:
         Path(temp).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise BuildError(f"cannot write {path}: {error.strerror or error}") from None
         raise

@@ -22,8 +22,10 @@ Out: ``markupsafe.Markup``: the same text, HTML-escaped, with ``<span>``
 The text content of the result (tags stripped, entities unescaped) is the
 input, exactly: nothing is inserted, removed or normalised here.  The
 Han/Western gap is made with letter-spacing rather than a space character (it
-would be in the text) or a margin (a separate jump, which pypdf reads as a
-space from 0.1em); pdftotext still reads any gap over 0.1em as a space.
+would be in the text) or a margin (a jump between boxes, which text extractors
+read as a space from about 0.1em).  In the PDF, ``pipeline.emit.cjk_justify``
+draws a box's trailing letter-spacing as character spacing inside an
+ActualText span, which neither pdftotext nor pypdf reads as a space.
 
 clreq section numbers here are those the project cites (§3.1.6 adjacent
 punctuation, §3.1.7 line-start/line-end prohibitions, §3.2.2 Han/Western
@@ -63,6 +65,10 @@ STOPS = frozenset("、，。．：；！？")
 # clreq §3.1.7 (6.1.2 in the current Note, unbreakable marks): the dash and
 # the ellipsis are two em wide and never split.
 _KEEP_TOGETHER = re.compile("\u2014{2,}|\u2026{2,}|\u2015{2,}|\u22ef{2,}")
+# A longer run (a rule drawn with dashes) is not kept together, so that it wraps
+# instead of running off the page; the widow guard likewise takes at most this
+# many marks along.
+_KEEP_MAX = 4
 
 _CSS_LENGTH = re.compile(r"(?:\d+(?:\.\d+)?|\.\d+)(?:em|rem|ex|ch|pt|px|mm|cm|in|pc)")
 _ZERO_LENGTH = re.compile(r"(?:0+(?:\.0*)?|\.0+)(?:em|rem|ex|ch|pt|px|mm|cm|in|pc)?")
@@ -134,6 +140,8 @@ def _widow_range(text: str) -> tuple[int, int] | None:
     while i > 0 and (text[i - 1] in CLOSING or text[i - 1] in STOPS
                      or text[i - 1] in "\u2014\u2026"):
         i -= 1
+    if end - i > _KEEP_MAX:
+        return None
     if i >= 2 and is_han(text[i - 1]) and is_han(text[i - 2]):
         start = i - 2
         # An opening mark may not end a line (clreq §3.1.7): take it along.
@@ -144,8 +152,13 @@ def _widow_range(text: str) -> tuple[int, int] | None:
 
 
 def _keep_together(text: str, paragraph_end: bool) -> list[tuple[int, int]]:
-    """Disjoint, sorted [start, end) ranges to wrap in ``<span class="nb">``."""
-    ranges = [match.span() for match in _KEEP_TOGETHER.finditer(text)]
+    """Disjoint, sorted [start, end) ranges to wrap in ``<span class="nb">``.
+
+    A run longer than ``_KEEP_MAX`` (a rule drawn with dashes) is left to the line
+    breaker, which may then break it rather than let it run off the page.
+    """
+    ranges = [match.span() for match in _KEEP_TOGETHER.finditer(text)
+              if match.end() - match.start() <= _KEEP_MAX]
     if paragraph_end and (widow := _widow_range(text)):
         ranges.append(widow)
     ranges.sort()
@@ -156,6 +169,13 @@ def _keep_together(text: str, paragraph_end: bool) -> list[tuple[int, int]]:
         else:
             merged.append((start, end))
     return merged
+
+
+def mark_count(text: str) -> int:
+    """How many spans ``typeset`` makes in ``text`` (compressed punctuation,
+    Han/Western gaps, no-break runs): what a layout engine's time grows with, at
+    about one per 35 characters of news text."""
+    return len(_compressed(text) | _han_latin_gaps(text)) + len(_keep_together(text, False))
 
 
 def _hl_open_tag(han_latin_space: str) -> Markup | None:

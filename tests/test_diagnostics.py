@@ -13,7 +13,8 @@ BODY = "这是一段完整的正文内容，用来说明会议的主要精神和
 
 CASES = {
     "P001": ("标题\n\n" + BODY + "\x1b[1m\x07\n", None,
-             "line 3: P001 repair: removed 2 control character(s): U+0007 U+001B"),
+             "line 3: P001 repair: removed 2 control character(s): U+0007 U+001B, "
+             "and the rest of 1 escape sequence(s): [1m"),
     "P002": ("标题\n\n正文\u200b内容，完整。\n", None,
              "line 3: P002 repair: removed 1 zero-width character(s): U+200B"),
     "P003": ("标题\n\n" + BODY + "\n", "gb18030", "line 1: P003 info: decoded as gb18030"),

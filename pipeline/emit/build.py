@@ -1,24 +1,39 @@
 """emit.build: one edition from its seed to the files readers get.
 
-In: a ``Seed``, the formats wanted ("pdf", "epub") and the output folder.
+In: a ``Seed``, the formats wanted ("pdf", "epub") and the output folder;
+optionally the edition's content key (``pipeline.stamp.edition_key``) and a
+callback told each stage as it starts.
 Out: the paths written — ``<out>/<slug>.pdf`` and ``<out>/<slug>.epub``.
 
 The order is fixed: model, font coverage check, one set of font subsets for
-both editions, the print edition (whose page map gives the e-book its print
-page numbers), the e-book.  Each file is written atomically by its emitter.
+both editions, the print layout (whose page map gives the e-book its print
+page numbers), then the PDF and the e-book — side by side when a second
+process lays out and writes the print edition (``emit.print_process``).  Each
+file is written atomically.
+
+With a key, the print page map is kept in ``build/cache/pages/<key>.json``:
+an e-book built after the print edition of the same inputs does not lay the
+pages out again.  The stages reported are ``progress.STAGES``, WeasyPrint's
+own steps included (each layout pass is a stage).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import string
+from contextlib import suppress
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .. import stages
+from .. import render, stages, stamp
 from ..errors import BuildError
-from .. import render
 from ..fonts import SubsetFace, coverage_gaps, load_manifest, subset_face
 from ..model import Edition, edition_text
+from .progress import StageCallback, weasyprint_stages
+
+if TYPE_CHECKING:
+    from .print_process import PrintProcess
 
 log = logging.getLogger("paiban")
 
@@ -30,10 +45,12 @@ _ALWAYS = string.printable.strip() + "\u3000"
 def layout_chars(root: Path) -> str:
     """Every non-ASCII character written in the layouts' templates (目录, 星期…)."""
     found = set()
+    site = root / "layouts" / "site"
     for path in sorted((root / "layouts").rglob("*")):
-        # Package metadata (the OPF's accessibility summary, the NCX) is never set in type.
+        # Package metadata (the OPF's accessibility summary, the NCX) is never set in
+        # type, nor is the download site (layouts/site/: the reader's own fonts).
         if path.is_file() and path.suffix in (".j2", ".css") and not path.name.endswith(
-                (".opf.j2", ".ncx.j2", ".xml.j2")):
+                (".opf.j2", ".ncx.j2", ".xml.j2")) and not path.is_relative_to(site):
             found.update(ch for ch in path.read_text(encoding="utf-8") if ord(ch) > 0x7F)
     return "".join(sorted(found))
 
@@ -77,31 +94,84 @@ def edition_fonts(edition: Edition, root: Path, source_text: str = "",
         for face in faces if (face.family, face.weight) in wanted)
 
 
-def build(seed: stages.Seed, formats: list[str], out_dir: Path) -> list[Path]:
-    """Build the requested editions of one seed; return the paths written."""
+def preload(root: Path) -> None:
+    """Import WeasyPrint the fast way (``emit.loader``), its look-ups memoized under ``root``."""
+    from .loader import import_weasyprint
+
+    import_weasyprint(stamp.cache_dir(root) / "libraries.json")
+
+
+def _cached_page_map(root: Path, key: str | None) -> dict[str, int] | None:
+    """The page map stored by a print build of the same inputs, if any."""
+    if key is None:
+        return None
+    with suppress(OSError, ValueError):
+        data = json.loads(stamp.page_map_path(root, key).read_text(encoding="utf-8"))
+        if isinstance(data, dict) and all(isinstance(v, int) for v in data.values()):
+            return data
+    return None
+
+
+def _store_page_map(root: Path, key: str | None, page_of: dict[str, int]) -> None:
+    """Keep the page map for a later e-book-only build (a failure only costs a layout)."""
+    if key is not None:
+        with suppress(OSError, BuildError):
+            stages.write_atomic(stamp.page_map_path(root, key),
+                                json.dumps(page_of, sort_keys=True).encode("utf-8"))
+
+
+def build(seed: stages.Seed, formats: list[str], out_dir: Path, *, key: str | None = None,
+          on_stage: StageCallback | None = None,
+          printer: PrintProcess | None = None) -> list[Path]:
+    """Build the requested editions of one seed; return the paths written.
+
+    ``key`` is the content key of the seed's inputs (``stamp.edition_key``): with
+    it, the print page map is cached for e-book-only builds.  ``on_stage`` is
+    called with each stage's name (``progress.STAGES``) as the stage starts.  With a
+    ``printer`` (started before the text was read), the pages are laid out and
+    the PDF written by that second process, and the e-book here meanwhile.
+    """
+    tell = on_stage or (lambda stage: None)
+    tell("model")
     normalized, sidecar = stages.model(seed)
     edition = normalized.edition
-    source_text = stages.read(seed).text
+    tell("fonts")
     log.info("Step 3 - Subsetting fonts")
-    faces = edition_fonts(edition, seed.root, source_text)
+    faces = edition_fonts(edition, seed.root, stages.read(seed).text)
     out_dir = out_dir if out_dir.is_absolute() else seed.root / out_dir
-    written: list[Path] = []
-    from . import pdf  # WeasyPrint is imported only when an edition is built
+    paths = {fmt: out_dir / f"{edition.meta.slug}.{fmt}" for fmt in ("pdf", "epub")
+             if fmt in formats}
+    page_of = None if "pdf" in paths else _cached_page_map(seed.root, key)
 
-    slug = edition.meta.slug
-    if "pdf" in formats:
-        log.info("Step 4 - Laying out and writing the print edition")
-        result = pdf.write_pdf(edition, sidecar.layout, faces, out_dir / f"{slug}.pdf",
-                               root=seed.root)
-        written.append(result.path)
-        page_of = result.page_of
-    else:
-        page_of = pdf.page_map(
-            pdf.render_document(edition, sidecar.layout, faces, root=seed.root), edition)
-    if "epub" in formats:
+    def write_epub() -> None:
         from . import epub
 
+        tell("epub write")
         log.info("Step 5 - Writing the e-book")
-        written.append(epub.write_epub(edition, sidecar.layout, faces,
-                                       out_dir / f"{slug}.epub", page_of, root=seed.root))
-    return written
+        epub.write_epub(edition, sidecar.layout, faces, paths["epub"], page_of, root=seed.root)
+
+    if page_of is None and printer is not None:
+        log.info("Step 4 - Laying out the print edition (print process)")
+        page_of = printer.lay_out(edition, sidecar.layout, faces, seed.root, paths.get("pdf"),
+                                  tell)
+        _store_page_map(seed.root, key, page_of)
+        if "epub" in paths:
+            write_epub()  # while the print process writes the PDF
+        printer.finish(tell)
+        return list(paths.values())
+    if page_of is None:
+        preload(seed.root)
+        from . import pdf  # WeasyPrint is imported only when pages are laid out
+
+        with weasyprint_stages(on_stage):
+            log.info("Step 4 - Laying out the print edition")
+            tell("render")
+            document = pdf.render_document(edition, sidecar.layout, faces, root=seed.root)
+            page_of = pdf.page_map(document, edition)
+            _store_page_map(seed.root, key, page_of)
+            if "pdf" in paths:
+                log.info("Step 5 - Writing %s", paths["pdf"])
+                stages.write_atomic(paths["pdf"], document.write_pdf(**pdf.PDF_OPTIONS))
+    if "epub" in paths:
+        write_epub()
+    return list(paths.values())

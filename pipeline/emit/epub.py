@@ -55,7 +55,7 @@ from ..cover import render_cover
 from ..errors import BuildError
 from ..fonts import SubsetFace, font_face_css
 from ..model import Article, Edition, Heading, Meta, Paragraph, block_text
-from ..settings import Layout, safe_path
+from ..settings import PHOTO_TYPES, Layout, safe_path
 
 log = logging.getLogger("paiban")
 
@@ -69,9 +69,9 @@ COVER_IMAGE = "images/cover.png"
 TEXT_DIR = "text"
 #: An untitled article is named by this many characters of its first text.
 UNTITLED_CHARS = 16
-#: EPUB 3.3 core media types of the images a sidecar may supply ("Core media types").
-IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
-               ".gif": "image/gif", ".webp": "image/webp", ".svg": "image/svg+xml"}
+#: EPUB 3.3 core media types of the images a sidecar may supply ("Core media types");
+#: the sidecar checks that each photo's content is of the type its name says.
+IMAGE_TYPES = PHOTO_TYPES
 #: Zip times cannot be before 1980 (the DOS date format starts there).
 _ZIP_EPOCH = datetime.datetime(1980, 1, 1, tzinfo=datetime.timezone.utc)
 # An opening tag carrying an id.  The partial is autoescaped, so every "<" in

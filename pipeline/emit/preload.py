@@ -1,0 +1,26 @@
+"""emit.preload: imported once by the batch's fork server, before it forks workers.
+
+In: the current folder, which is the project root (the CLI runs there).
+Out: nothing but side effects — WeasyPrint imported (``build.preload``), its
+patches installed, the pipeline's modules and the layouts' templates loaded —
+so that each worker, a fork of the server, starts with all of it in memory
+(shared, copy-on-write) instead of importing it again per edition.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from pathlib import Path
+
+from .. import render, stages  # noqa: F401 - loaded for the workers
+from ..normalize.text import words
+from . import build, epub, pdf  # noqa: F401 - loaded for the workers
+
+# A failure here must not stop the server: each worker then meets it where it belongs.
+with suppress(Exception):
+    build.preload(Path.cwd())
+    pdf.cjk_justification()
+    pdf.embed_subsets_as_is()
+    words()  # the normalizer's word list
+    for template in render.environment().list_templates():
+        render.environment().get_template(template)

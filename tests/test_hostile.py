@@ -1,0 +1,726 @@
+"""Hostile and broken input through ``paiban build`` as a user runs it (a subprocess).
+
+Every failure is one line on stderr (``paiban: …``), the documented exit code (1 build
+failed, 2 bad input or usage), no traceback, and nothing in ``dist/``: no edition, no
+``*.part``.  Every success shows the text as text in both editions: nothing lost,
+nothing injected.
+
+Each test runs in a scratch project: ``seeds/`` of its own, ``fonts/`` and ``layouts/``
+linked to the real ones, and ``build/fonts`` linked to one font cache for the module, so
+that the subsets are cut once.  Builds that several tests read are made once
+(module-scoped fixtures); builds that do not depend on each other run side by side.
+"""
+
+from __future__ import annotations
+
+import codecs
+import concurrent.futures
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import pdfplumber
+import pypdf
+import pytest
+from fontTools.ttLib import TTFont
+from lxml import etree
+
+from pipeline import stages
+from pipeline.typography import is_han
+
+from .conftest import ROOT, SEED
+
+SLUG = "hengyang-ribao-2022-03-31"  # fixed by the seed's sidecar
+XHTML = "{http://www.w3.org/1999/xhtml}"
+LINK_SCHEMES = ("http:", "https:", "mailto:")
+
+
+# --- scratch projects and the CLI ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def font_cache(tmp_path_factory) -> Path:
+    """One font cache (cmaps, hash memo, subsets) for every scratch project of the module."""
+    return tmp_path_factory.mktemp("font-cache")
+
+
+def make_project(folder: Path, font_cache: Path, files: dict[str, bytes | str] | None = None,
+                 *, with_seed: bool = False) -> Path:
+    """A scratch project in ``folder``: fonts and layouts linked, ``files`` under seeds/."""
+    (folder / "seeds").mkdir(parents=True)
+    for name in ("fonts", "layouts"):
+        (folder / name).symlink_to(ROOT / name)
+    (folder / "build").mkdir()
+    (folder / "build" / "fonts").symlink_to(font_cache)
+    if with_seed:
+        shutil.copy(SEED, folder / "seeds" / SEED.name)
+        shutil.copy(SEED.with_suffix(".yaml"), folder / "seeds" / SEED.with_suffix(".yaml").name)
+    for name, data in (files or {}).items():
+        path = folder / "seeds" / name
+        if isinstance(data, str):
+            path.write_text(data, encoding="utf-8")
+        else:
+            path.write_bytes(data)
+    return folder
+
+
+def paiban(project: Path, *args: str, code: str = "",
+           timeout: float = 120) -> subprocess.CompletedProcess:
+    """``python -m pipeline ARGS`` in ``project``; with ``code``, that Python first
+    (to break something in-process), then the CLI's ``main``."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if code:
+        command = [sys.executable, "-c",
+                   f"import sys\n{code}\nfrom pipeline.__main__ import main\n"
+                   f"sys.exit(main({list(args)!r}))"]
+    else:
+        command = [sys.executable, "-m", "pipeline", *args]
+    return subprocess.run(command, cwd=project, env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def assert_clean_failure(result: subprocess.CompletedProcess, code: int, *words: str) -> str:
+    """Exit ``code``, one line ``paiban: …`` holding ``words``, no traceback; the line."""
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("paiban: "), lines[0]
+    for word in words:
+        assert word in lines[0], lines[0]
+    return lines[0]
+
+
+def leftovers(project: Path) -> list[str]:
+    """Whatever a build left in dist/, and any *.part in the project's own folders."""
+    found = [p.name for p in (project / "dist").iterdir()] if (project / "dist").exists() else []
+    found += [p.name for folder in (project / "seeds", project / "build")
+              for p in folder.glob("**/*.part")]
+    return sorted(found)
+
+
+def assert_nothing_written(project: Path) -> None:
+    assert leftovers(project) == []
+
+
+# --- reading the editions -------------------------------------------------------------------
+
+
+def epub_documents(path: Path) -> dict[str, etree._Element]:
+    """Every XHTML document of the book, parsed as XML (a parse error fails the test)."""
+    with zipfile.ZipFile(path) as book:
+        return {name: etree.fromstring(book.read(name)) for name in sorted(book.namelist())
+                if name.endswith(".xhtml")}
+
+
+def article_documents(path: Path) -> list[etree._Element]:
+    return [doc for name, doc in epub_documents(path).items() if "/text/" in name]
+
+
+def epub_text(path: Path) -> str:
+    """The text of the article documents' bodies, in reading order."""
+    return "".join("".join(doc.find(f"{XHTML}body").itertext()) for doc in article_documents(path))
+
+
+def pdf_text(path: Path) -> str:
+    return "".join(page.extract_text() for page in pypdf.PdfReader(path).pages)
+
+
+def squeeze(text: str) -> str:
+    """``text`` without whitespace: a text layer's line breaks and gaps fall anywhere."""
+    return "".join(text.split())
+
+
+def pdf_uris(path: Path) -> list[str]:
+    """The URI of every link annotation; fails on any other kind of action."""
+    uris = []
+    for page in pypdf.PdfReader(path).pages:
+        for annotation in page.get("/Annots") or ():
+            action = annotation.get_object().get("/A")
+            if action is None:
+                continue  # an internal link: /Dest
+            action = action.get_object()
+            assert action["/S"] == "/URI", action
+            uris.append(str(action["/URI"]))
+    return uris
+
+
+def pdf_images(path: Path) -> int:
+    """How many distinct image XObjects the pages draw (directly or inside forms)."""
+    found: set[int] = set()
+
+    def collect(resources) -> None:
+        for ref in (resources.get("/XObject") or {}).values():
+            xobject = ref.get_object()
+            if xobject.get("/Subtype") == "/Image":
+                found.add(ref.idnum)
+            elif "/Resources" in xobject:
+                collect(xobject["/Resources"].get_object())
+
+    for page in pypdf.PdfReader(path).pages:
+        collect(page["/Resources"])
+    return len(found)
+
+
+def _to_unicode(cmap: str) -> dict[int, str]:
+    """Glyph id -> text of a ToUnicode CMap (bfchar and bfrange entries)."""
+    out = {}
+    for block in re.findall(r"beginbfchar(.*?)endbfchar", cmap, re.S):
+        for gid, text in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
+            out[int(gid, 16)] = bytes.fromhex(text).decode("utf-16-be")
+    for block in re.findall(r"beginbfrange(.*?)endbfrange", cmap, re.S):
+        for first, last, text in re.findall(
+                r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
+            base = bytes.fromhex(text).decode("utf-16-be")
+            for offset, gid in enumerate(range(int(first, 16), int(last, 16) + 1)):
+                out[gid] = base[:-1] + chr(ord(base[-1]) + offset)
+    return out
+
+
+def drawn_characters(path: Path) -> dict[str, set[str]]:
+    """Character -> the embedded fonts that draw it: the font's ToUnicode maps a glyph
+    to the character, the embedded program's own cmap maps the character to that glyph,
+    and the glyph has an outline (not an empty or .notdef box)."""
+    found: dict[str, set[str]] = {}
+    fonts = {}
+    for page in pypdf.PdfReader(path).pages:
+        for ref in (page["/Resources"].get("/Font") or {}).values():
+            font = ref.get_object()
+            fonts[str(font["/BaseFont"])] = font
+    for name, font in fonts.items():
+        descendant = font["/DescendantFonts"][0].get_object()
+        descriptor = descendant["/FontDescriptor"].get_object()
+        stream = descriptor.get("/FontFile3") or descriptor.get("/FontFile2")
+        program = TTFont(io.BytesIO(stream.get_object().get_data()))
+        order, cmap = program.getGlyphOrder(), program.getBestCmap()
+        if "CFF " in program:
+            strings = program["CFF "].cff.topDictIndex[0].CharStrings
+            def has_outline(glyph: str) -> bool:
+                return strings[glyph].calcBounds(strings) is not None
+        else:
+            glyf = program["glyf"]
+            def has_outline(glyph: str) -> bool:
+                return glyf[glyph].numberOfContours != 0
+        tounicode = _to_unicode(font["/ToUnicode"].get_object().get_data().decode("latin-1"))
+        for gid, text in tounicode.items():
+            if (len(text) == 1 and 0 < gid < len(order) and cmap.get(ord(text)) == order[gid]
+                    and has_outline(order[gid])):
+                found.setdefault(text, set()).add(name)
+    return found
+
+
+def epub_font_cmaps(path: Path) -> dict[str, set[int]]:
+    with zipfile.ZipFile(path) as book:
+        return {name: set(TTFont(io.BytesIO(book.read(name))).getBestCmap())
+                for name in book.namelist() if name.endswith((".otf", ".ttf"))}
+
+
+# --- text that is not text -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, data, words", [
+    ("empty.txt", b"", ["empty.txt", "the file is empty"]),
+    ("blank.txt", b"\n \n\t\n\xe3\x80\x80\n", ["blank.txt", "only blank lines"]),
+    ("tabs.txt", b"\t\t\n\t\n", ["tabs.txt", "only blank lines"]),
+    ("binary.txt", bytes(range(256)) * 8, ["binary.txt", "binary"]),
+    ("png.txt", b"\x89PNG\r\n\x1a\n" + bytes(64), ["png.txt", "binary"]),
+    ("latin1.txt", "Caf\u00e9 cr\u00e8me br\u00fbl\u00e9e, na\u00efve".encode("latin-1"),
+     ["latin1.txt", "not UTF-8", "convert it to UTF-8"]),
+    ("bad-utf16.txt", codecs.BOM_UTF16_LE + b"\x00\xd8A\x00", ["bad-utf16.txt", "utf-16"]),
+    ("controls.txt", b"\x1b[1m\x07\xe2\x80\x8b\n", ["controls.txt", "no text is left"]),
+])
+def test_unreadable_text_build_exit_2(tmp_path, font_cache, name, data, words):
+    project = make_project(tmp_path, font_cache, {name: data})
+    assert_clean_failure(paiban(project, "build", f"seeds/{name}"), 2, *words)
+    assert_nothing_written(project)
+
+
+def test_missing_seed_build_exit_2(tmp_path, font_cache):
+    project = make_project(tmp_path, font_cache)
+    assert_clean_failure(paiban(project, "build", "seeds/nope.txt"), 2, "nope.txt", "no such file")
+    assert_nothing_written(project)
+
+
+@pytest.mark.parametrize("args", [["build"], ["build", "--format", "docx", "seeds/x.txt"],
+                                  ["build", "--colour", "seeds/x.txt"]])
+def test_usage_errors_build_exit_2(tmp_path, font_cache, args):
+    project = make_project(tmp_path, font_cache, {"x.txt": "标题\n\n正文。\n"})
+    result = paiban(project, *args)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert_nothing_written(project)
+
+
+# --- encodings and newlines: the same editions, byte for byte ------------------------------
+
+ENCODINGS = {
+    "gb18030": lambda text: text.encode("gb18030"),
+    "utf-8-bom": lambda text: codecs.BOM_UTF8 + text.encode("utf-8"),
+    "utf-16-le-bom": lambda text: codecs.BOM_UTF16_LE + text.encode("utf-16-le"),
+    "utf-16-be-bom-crlf": lambda text: codecs.BOM_UTF16_BE + text.replace(
+        "\n", "\r\n").encode("utf-16-be"),
+    "crlf": lambda text: text.replace("\n", "\r\n").encode("utf-8"),
+    "gb18030-cr": lambda text: text.replace("\n", "\r").encode("gb18030"),
+}
+
+
+@pytest.fixture(scope="module")
+def encoded_builds(tmp_path_factory, font_cache) -> dict[str, tuple[int, str, Path]]:
+    """The seed built as UTF-8 (the reference) and in every other encoding, each in its
+    own project with the same sidecar, side by side: name -> (exit code, stderr, dist)."""
+    text = SEED.read_text(encoding="utf-8")
+    variants = {"utf-8": text.encode("utf-8")} | {
+        name: encode(text) for name, encode in ENCODINGS.items()}
+    projects = {}
+    for name, data in variants.items():
+        project = make_project(tmp_path_factory.mktemp(name), font_cache, with_seed=True)
+        (project / "seeds" / SEED.name).write_bytes(data)
+        projects[name] = project
+    # The reference first: it fills the font cache the others then share.
+    reference = paiban(projects["utf-8"], "build", "seeds/" + SEED.name)
+    results = {"utf-8": (reference.returncode, reference.stderr, projects["utf-8"] / "dist")}
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        runs = {name: pool.submit(paiban, project, "build", "seeds/" + SEED.name)
+                for name, project in projects.items() if name != "utf-8"}
+        for name, run in runs.items():
+            result = run.result()
+            results[name] = (result.returncode, result.stderr, projects[name] / "dist")
+    return results
+
+
+@pytest.mark.parametrize("encoding", sorted(ENCODINGS))
+def test_encodings_and_newlines_build_identical_editions(encoded_builds, encoding):
+    code, stderr, dist = encoded_builds[encoding]
+    ref_code, ref_stderr, reference = encoded_builds["utf-8"]
+    assert ref_code == 0, ref_stderr
+    assert code == 0, stderr
+    assert sorted(p.name for p in dist.iterdir()) == [f"{SLUG}.epub", f"{SLUG}.pdf"]
+    for suffix in ("pdf", "epub"):
+        assert (dist / f"{SLUG}.{suffix}").read_bytes() == (
+            reference / f"{SLUG}.{suffix}").read_bytes(), f"the {suffix} differs"
+
+
+# --- one hostile day: controls, markup, links, rare characters, a ragged table ----------
+
+HOSTILE = "\n".join([  # the diagnostics below name these lines
+    "𠮷字与控制符测试",  # line 1
+    "",
+    "本报讯（记者 𠮷㐀）正文\x1b[31m红色\x1b[0m，铃声\x07响起。零宽\u200b空格、"
+    "\u200d连接、\ufeff字节序、\u202e反向\u202c都删去。",  # line 3
+    "",
+    "标签<script>alert(1)</script>不执行。",  # line 5
+    "",
+    "粗体<b>不加粗</b>，实体&amp;与&lt;照原样，结束]]>也照原样。",  # line 7
+    "",
+    "引号\"双引号\"和'单引号'都照原样。",  # line 9
+    "",
+    "链接<javascript:alert(1)>不是链接，javascript:alert(2)也不是，<ftp://example.com/f>"
+    "也不是，<file:///etc/passwd>也不是，data:text/html,x也不是。",  # line 11
+    "",
+    "只有<http://example.com/a?b=1&c=2>、https://example.org/x和mailto:desk@example.com是链接。",
+    "",
+    "罕用字𠮷、𡃁、𬌗、㐀、䶵、龘、齉、鱻照常排印。",  # line 15
+    "",
+    "名单公示",  # line 17
+    "",
+    "姓名\t性别\t民族",  # line 19
+    "张三\t男",
+    "李四\t女\t汉\t备注\t多余",
+    "\t\t",
+    "王五\t男\t汉",  # line 23
+    "",
+    "\t",
+    "",
+    "以上名单如有异议，请来电反映。",  # line 27
+    "",
+])
+CONTROLS = ("\x1b", "\x07", "\u200b", "\u200d", "\ufeff", "\u202e", "\u202c", "[31m", "[0m")
+RARE = "𠮷𡃁𬌗㐀䶵龘齉鱻"
+MARKUP = ("<script>alert(1)</script>", "<b>不加粗</b>", "&amp;", "&lt;", "]]>",
+          "\"双引号\"", "'单引号'")
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory, font_cache) -> dict[str, object]:
+    """The hostile day, explained and built once: stderr of ``model --explain``, the model
+    YAML, and the editions."""
+    project = make_project(tmp_path_factory.mktemp("hostile"), font_cache, {"h.txt": HOSTILE})
+    explained = paiban(project, "model", "--explain", "seeds/h.txt")
+    built = paiban(project, "build", "seeds/h.txt")
+    assert explained.returncode == 0, explained.stderr
+    assert built.returncode == 0, built.stderr
+    return {"explain": explained.stderr, "project": project,
+            "model": (project / "build" / "h.yaml").read_text(encoding="utf-8"),
+            "pdf": project / "dist" / "h.pdf", "epub": project / "dist" / "h.epub"}
+
+
+def test_control_and_zero_width_characters_removed_and_reported(hostile):
+    explain = hostile["explain"]
+    assert re.search(r"seeds/h\.txt:3: P001 repair: removed 3 control character\(s\): "
+                     r"U\+0007 U\+001B, and the rest of 2 escape sequence\(s\): \[31m \[0m",
+                     explain)
+    assert re.search(r"seeds/h\.txt:3: P002 repair: removed 5 zero-width character\(s\): "
+                     r"U\+200B U\+200D U\+202C U\+202E U\+FEFF", explain)
+    shown = {"model": hostile["model"], "pdf": pdf_text(hostile["pdf"]),
+             "epub": epub_text(hostile["epub"])}
+    for edition, text in shown.items():
+        assert not [c for c in CONTROLS if c in text], edition
+        assert "正文红色，铃声响起。零宽空格、连接、字节序、反向都删去。" in squeeze(text), edition
+
+
+def test_markup_like_text_is_shown_literally(hostile):
+    pdf, book = squeeze(pdf_text(hostile["pdf"])), epub_text(hostile["epub"])
+    for snippet in MARKUP:
+        assert squeeze(snippet) in pdf, snippet
+        assert snippet in book, snippet
+    for document in article_documents(hostile["epub"]):
+        tags = {etree.QName(element).localname for element in document.iter(etree.Element)}
+        assert not tags & {"script", "b", "iframe", "object", "embed"}
+        assert not [key for element in document.iter(etree.Element) for key in element.attrib
+                    if key.lower().startswith("on")]
+    raw = hostile["pdf"].read_bytes()
+    assert b"/JavaScript" not in raw and b"/JS " not in raw and b"/Launch" not in raw
+
+
+def test_only_http_https_and_mailto_become_links(hostile):
+    hrefs = [a.get("href") for doc in article_documents(hostile["epub"])
+             for a in doc.iter(f"{XHTML}a")]
+    expected = ["http://example.com/a?b=1&c=2", "https://example.org/x", "mailto:desk@example.com"]
+    assert hrefs == expected
+    assert sorted(pdf_uris(hostile["pdf"])) == sorted(expected)
+    # The other schemes are text, brackets and all.
+    text, book = squeeze(pdf_text(hostile["pdf"])), epub_text(hostile["epub"])
+    for literal in ("<javascript:alert(1)>", "javascript:alert(2)", "<ftp://example.com/f>",
+                    "<file:///etc/passwd>", "data:text/html,x"):
+        assert literal in book and literal in text, literal
+    # No document of the book links or loads anything by another scheme.
+    for name, document in epub_documents(hostile["epub"]).items():
+        for element in document.iter(etree.Element):
+            for key in ("href", "src", "{http://www.w3.org/1999/xlink}href"):
+                value = element.get(key) or ""
+                if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", value):
+                    assert value.startswith(LINK_SCHEMES), (name, value)
+
+
+def test_supplementary_and_rare_han_are_drawn_by_a_bundled_face(hostile):
+    drawn = drawn_characters(hostile["pdf"])
+    for char in RARE:
+        assert drawn.get(char), f"{char} U+{ord(char):04X} has no outline in the PDF's fonts"
+    # 𠮷 is in the headline (Hei), the byline (Kai) and the body (Song): three faces.
+    assert {name.split("+")[1] for name in drawn["𠮷"]} >= {
+        "Paiban-Sans-Bold", "Paiban-Kai", "Paiban-Serif"}
+    # 㐀 is not in Kai: the byline's stack falls back to Song, never to a system font.
+    assert all("Paiban" in name for char in RARE for name in drawn[char])
+    text = pdf_text(hostile["pdf"])
+    assert all(char in text for char in RARE)
+    book_text = epub_text(hostile["epub"])
+    assert all(char in book_text for char in RARE)
+    cmaps = epub_font_cmaps(hostile["epub"])
+    song = next(cmap for name, cmap in cmaps.items() if name.endswith("NotoSerifSC-Regular.otf"))
+    assert {ord(char) for char in RARE} <= song
+
+
+def test_uncovered_character_build_exit_1(tmp_path, font_cache):
+    text = "标题\n\n第一段。\n\n罕见字\U0002A6D6在此，又见\U0002A6D6。\n"
+    project = make_project(tmp_path, font_cache, {"rare.txt": text})
+    assert_clean_failure(paiban(project, "build", "seeds/rare.txt"), 1, "rare.txt",
+                         "\U0002A6D6", "U+2A6D6", "line 5", "no bundled font")
+    assert_nothing_written(project)
+
+
+def test_ragged_table_and_tab_only_lines_build(hostile):
+    explain = hostile["explain"]
+    assert "seeds/h.txt:20: P130 repair: table row has 2 cells, header 3; padded" in explain
+    assert "seeds/h.txt:21: P131 doubt: table row has 5 cells, header 3; last 3 joined" in explain
+    tables = [table for doc in article_documents(hostile["epub"])
+              for table in doc.iter(f"{XHTML}table")]
+    rows = [["".join(cell.itertext()) for cell in row] for table in tables
+            for row in table.iter(f"{XHTML}tr")]
+    assert ["张三", "男", ""] in rows and ["李四", "女", "汉 备注 多余"] in rows
+    assert ["王五", "男", "汉"] in rows
+    pdf = squeeze(pdf_text(hostile["pdf"]))
+    assert "以上名单如有异议，请来电反映。" in pdf and "汉备注多余" in pdf
+
+
+def test_every_han_character_of_the_model_reaches_both_editions(hostile):
+    model = Counter(ch for ch in hostile["model"] if is_han(ch))
+    book = Counter(ch for ch in epub_text(hostile["epub"]) if is_han(ch))
+    pdf = Counter(ch for ch in pdf_text(hostile["pdf"]) if is_han(ch))
+    # The model's YAML spells each character once; the PDF repeats titles (contents,
+    # running heads) and the book its titles: at least as many, never fewer.
+    assert not model - book and not model - pdf
+
+
+# --- too long: a clear error, never a hang --------------------------------------------------
+
+
+def news_text(count: int) -> str:
+    """``count`` characters of news text (the seed's paragraphs, repeated), ending in 。;
+    without the seed's bracketed URLs, whose brackets the normalizer removes (P110)."""
+    paragraphs = "".join(line.strip() for line in SEED.read_text(encoding="utf-8").splitlines()
+                         if line.strip() and "\t" not in line and "<" not in line)
+    return (paragraphs * (count // len(paragraphs) + 1))[:count - 1] + "。"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def long_paragraph(tmp_path_factory, font_cache):
+    """A 300,000-character paragraph, built in the background from the module's start
+    (about 20 s), so that its build overlaps the other tests; its test reads the result."""
+    paragraph = news_text(300_000)
+    project = make_project(tmp_path_factory.mktemp("long"), font_cache,
+                           {"long.txt": f"长文\n\n{paragraph}\n"})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "build", "seeds/long.txt"], cwd=project,
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    yield project, process, paragraph
+    if process.poll() is None:  # the module's tests were deselected: stop it
+        process.kill()
+        process.communicate()
+
+
+def test_a_300000_character_paragraph_builds(long_paragraph):
+    project, process, paragraph = long_paragraph
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, stderr
+    assert sorted(p.name for p in (project / "dist").iterdir()) == ["long.epub", "long.pdf"]
+    assert paragraph in epub_text(project / "dist" / "long.epub")
+    # The print edition breaks it across pages (running heads between): count instead.
+    printed = Counter(pdf_text(project / "dist" / "long.pdf"))
+    assert not Counter(ch for ch in paragraph if is_han(ch)) - printed
+
+
+def test_text_over_the_character_limit_exit_2(tmp_path, font_cache):
+    text = "长文\n\n" + news_text(stages.MAX_CHARACTERS) + "\n"
+    project = make_project(tmp_path, font_cache, {"huge.txt": text})
+    assert_clean_failure(paiban(project, "build", "seeds/huge.txt"), 2, "huge.txt",
+                         f"{len(text):,} characters", f"the limit is {stages.MAX_CHARACTERS:,}")
+    assert_nothing_written(project)
+
+
+def test_text_over_the_typographic_span_limit_exit_2(tmp_path, font_cache):
+    # Every adjacent pair of full-width marks is compressed: one span per mark.
+    text = "符号\n\n" + "，。、；：“”（）《》" * (stages.MAX_MARKS // 6) + "\n"
+    project = make_project(tmp_path, font_cache, {"marks.txt": text})
+    assert_clean_failure(paiban(project, "build", "seeds/marks.txt"), 2, "marks.txt",
+                         "typographic spans", f"the limit is {stages.MAX_MARKS:,}")
+    assert_nothing_written(project)
+
+
+def test_a_long_unbreakable_word_wraps_instead_of_leaving_the_page(tmp_path, font_cache):
+    word, rule, cell = "x" * 400, "—" * 120, "y" * 300
+    text = (f"标题\n\n正文见http://example.com/{'abcdefghij' * 30}。又有{word}。\n\n{rule}\n\n"
+            f"名单\n\n姓名\t说明\n张三\t{cell}\n李四\t短\n")
+    project = make_project(tmp_path, font_cache, {"wide.txt": text})
+    result = paiban(project, "build", "seeds/wide.txt")
+    assert result.returncode == 0, result.stderr
+    with pdfplumber.open(project / "dist" / "wide.pdf") as document:
+        for page in document.pages:
+            assert all(0 <= char["x0"] and char["x1"] <= page.width for char in page.chars)
+    shown = squeeze(pdf_text(project / "dist" / "wide.pdf"))
+    assert word in shown and "abcdefghij" * 30 in shown and cell in shown
+
+
+# --- the sidecar -----------------------------------------------------------------------------
+
+SIDECAR_NAME = SEED.with_suffix(".yaml").name
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 40, 40)).save(out, "PNG")
+    return out.getvalue()
+
+
+SVG_OK = (b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="40" '
+          b'height="30"><rect width="40" height="30" fill="#c33"/></svg>\n')
+
+
+@pytest.mark.parametrize("sidecar, words", [
+    ("edition:\n  paper: [unclosed\n", ["YAML syntax error", "line 3, column 1"]),
+    ("edition: {paper: x\n", ["YAML syntax error", "line 2, column 1"]),
+    ("layout:\n  colour: red\n", ["layout.colour", "unknown key"]),
+    ("photos:\n  - article: 请旅客\n    path: p.png\n    colour: red\n", ["photos[0].colour"]),
+    ("layout:\n  body_size: 12\n", ["layout.body_size", "expected str, got int"]),
+    ("layout:\n  columns: two\n", ["layout.columns", "expected int, got str"]),
+    ("photos:\n  - article: 请旅客\n    path: p.png\n    caption: 3\n",
+     ["photos[0].caption", "expected str, got int"]),
+    ("- just\n- a list\n", ["sidecar", "expected a mapping"]),
+    ("edition: !!python/object/apply:os.system [echo hi]\n", ["YAML syntax error"]),
+    ("photos:\n  - article: 请旅客\n    path: /etc/hostname\n", ["photos[0].path", "relative"]),
+    ("photos:\n  - article: 请旅客\n    path: ../../outside.png\n", ["photos[0].path"]),
+    ("photos:\n  - article: 请旅客\n    path: out/p.png\n", ["photos[0].path", "leads outside"]),
+])
+def test_broken_sidecar_build_exit_2(tmp_path, tmp_path_factory, font_cache, sidecar, words):
+    project = make_project(tmp_path, font_cache, with_seed=True)
+    (project / "seeds" / "p.png").write_bytes(_png())
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "p.png").write_bytes(_png())
+    (project / "seeds" / "out").symlink_to(outside)  # a folder link leading out
+    (project / "seeds" / SIDECAR_NAME).write_text(sidecar, encoding="utf-8")
+    assert_clean_failure(paiban(project, "build", "seeds/" + SEED.name), 2, SIDECAR_NAME, *words)
+    assert_nothing_written(project)
+
+
+def test_sidecar_not_utf8_build_exit_2(tmp_path, font_cache):
+    project = make_project(tmp_path, font_cache, with_seed=True)
+    (project / "seeds" / SIDECAR_NAME).write_bytes("edition:\n  paper: 报\n".encode("gb18030"))
+    assert_clean_failure(paiban(project, "build", "seeds/" + SEED.name), 2, SIDECAR_NAME,
+                         "cannot read the sidecar")
+    assert_nothing_written(project)
+
+
+@pytest.mark.parametrize("name, data, words", [
+    ("p.jpg", b"this is not an image\n", ["not a JPEG, PNG, GIF, WebP or SVG image"]),
+    ("p.png", b"", ["not a JPEG, PNG, GIF, WebP or SVG image"]),
+    ("p.jpg", _png(), ["p.jpg holds image/png data", "image/jpeg"]),
+    ("p.txt", _png(), ["p.txt is not named as an image"]),
+    ("p.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+     ["<script>"]),
+    ("p.svg", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', ["onload"]),
+    ("p.svg", b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:x="http://www.w3.org/1999/xlink">'
+              b'<image x:href="file:///etc/passwd"/></svg>', ["refers to another file"]),
+    ("p.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><rect style="fill:url(http://e.x/a)"/>'
+              b'</svg>', ["refers to another file"]),
+    ("p.svg", b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaa">]>'
+              b'<svg xmlns="http://www.w3.org/2000/svg">&a;</svg>', ["entities"]),
+    ("p.svg", b"<svg><unclosed></svg>", ["not well-formed"]),
+])
+def test_photo_that_is_not_a_usable_image_exit_2(tmp_path, font_cache, name, data, words):
+    project = make_project(tmp_path, font_cache, {name: data}, with_seed=True)
+    with (project / "seeds" / SIDECAR_NAME).open("a", encoding="utf-8") as sidecar:
+        sidecar.write(f"photos:\n  - article: 请旅客\n    path: {name}\n    caption: 车站\n")
+    assert_clean_failure(paiban(project, "build", "seeds/" + SEED.name), 2,
+                         SIDECAR_NAME, "photos[0].path", *words)
+    assert_nothing_written(project)
+
+
+def test_photos_in_both_editions(tmp_path, font_cache):
+    project = make_project(tmp_path, font_cache, {"p.png": _png(), "s.svg": SVG_OK},
+                           with_seed=True)
+    with (project / "seeds" / SIDECAR_NAME).open("a", encoding="utf-8") as sidecar:
+        sidecar.write("photos:\n  - article: 请旅客\n    path: p.png\n    caption: 车站\n")
+    result = paiban(project, "build", "seeds/" + SEED.name)
+    assert result.returncode == 0, result.stderr
+    assert pdf_images(project / "dist" / f"{SLUG}.pdf") == 1
+    with zipfile.ZipFile(project / "dist" / f"{SLUG}.epub") as book:
+        opf = etree.fromstring(book.read("EPUB/package.opf"))
+        types = {item.get("href"): item.get("media-type")
+                 for item in opf.iter("{http://www.idpf.org/2007/opf}item")}
+        assert types["images/photo1.png"] == "image/png"
+        assert book.read("EPUB/images/photo1.png") == _png()
+    # A static SVG is accepted as well.
+    (project / "seeds" / SIDECAR_NAME).write_text(
+        SEED.with_suffix(".yaml").read_text(encoding="utf-8")
+        + "photos:\n  - article: 请旅客\n    path: s.svg\n", encoding="utf-8")
+    assert paiban(project, "model", "seeds/" + SEED.name).returncode == 0
+
+
+# --- fonts -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("damage, words", [
+    ("delete", ["font file missing", "NotoSansSC-Bold.otf"]),
+    ("truncate", ["font file corrupt", "NotoSansSC-Bold.otf"]),
+])
+def test_missing_or_corrupt_font_build_exit_1(tmp_path, font_cache, damage, words):
+    project = make_project(tmp_path, font_cache, with_seed=True)
+    fonts = project / "fonts"
+    fonts.unlink()
+    fonts.mkdir()
+    for source in (ROOT / "fonts").iterdir():
+        (fonts / source.name).symlink_to(source)
+    (fonts / "manifest.yaml").unlink()
+    shutil.copy(ROOT / "fonts" / "manifest.yaml", fonts / "manifest.yaml")
+    damaged = fonts / "NotoSansSC-Bold.otf"
+    damaged.unlink()
+    if damage == "truncate":
+        damaged.write_bytes((ROOT / "fonts" / "NotoSansSC-Bold.otf").read_bytes()[:4096])
+    assert_clean_failure(paiban(project, "build", "seeds/" + SEED.name), 1, *words)
+    assert_nothing_written(project)
+
+
+# --- writing: atomic, and the previous edition kept -------------------------------------------
+
+
+@pytest.fixture
+def built_once(tmp_path, font_cache) -> tuple[Path, dict[str, bytes]]:
+    """A project whose seed was built once: the project and the editions' bytes."""
+    project = make_project(tmp_path, font_cache, with_seed=True)
+    result = paiban(project, "build", "seeds/" + SEED.name)
+    assert result.returncode == 0, result.stderr
+    return project, {p.name: p.read_bytes() for p in (project / "dist").iterdir()}
+
+
+def _assert_previous_edition_kept(project: Path, before: dict[str, bytes]) -> None:
+    after = {p.name: p.read_bytes() for p in (project / "dist").iterdir()}
+    assert after == before  # same names (no *.part) and same bytes
+    assert not list(project.glob("**/.*.part"))
+
+
+# Breaks in-process, at the moment the PDF is renamed into place (its bytes are written).
+NO_ROOM = """
+import errno, os, types
+from pipeline import stages
+def replace(source, target):
+    if str(target).endswith(".pdf"):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    os.replace(source, target)
+stages.os = types.SimpleNamespace(**{**vars(os), "replace": replace})
+"""
+# An interrupt (Ctrl-C) halfway through writing the PDF's temporary file.
+INTERRUPTED = """
+import os, types
+from pipeline import stages
+class Half:
+    def __init__(self, fd, mode): self.out = os.fdopen(fd, mode)
+    def __enter__(self): return self
+    def __exit__(self, *exc): self.out.close()
+    def write(self, data):
+        self.out.write(data[:len(data) // 2])
+        raise KeyboardInterrupt
+stages.os = types.SimpleNamespace(**{**vars(os), "fdopen": Half})
+"""
+
+
+@pytest.mark.parametrize("code, words, exit_code", [
+    (NO_ROOM, ["cannot write", f"{SLUG}.pdf", "No space left on device"], 1),
+    (INTERRUPTED, ["interrupted"], 2),
+])
+def test_a_failed_write_keeps_the_previous_edition(built_once, code, words, exit_code):
+    project, before = built_once
+    (project / "seeds" / SEED.name).write_text(
+        SEED.read_text(encoding="utf-8") + "\n\n新的一篇\n\n新的正文。\n", encoding="utf-8")
+    result = paiban(project, "build", "seeds/" + SEED.name, code=code)
+    assert_clean_failure(result, exit_code, *words)
+    _assert_previous_edition_kept(project, before)
+
+
+def test_a_failed_second_edition_keeps_the_previous_one(built_once):
+    """The e-book step fails after the print edition was written: the previous e-book
+    is kept whole, and nothing else is left behind."""
+    project, before = built_once
+    broken = """
+from pipeline.emit import epub
+from pipeline.errors import BuildError
+def fail(*args, **kwargs):
+    raise BuildError("the e-book could not be made (test)")
+epub.package = fail
+"""
+    result = paiban(project, "build", "--force", "seeds/" + SEED.name, code=broken)
+    assert_clean_failure(result, 1, "the e-book could not be made")
+    _assert_previous_edition_kept(project, before)
+
+
+def test_output_folder_that_is_a_file_exit_1(tmp_path, font_cache):
+    project = make_project(tmp_path, font_cache, {"x.txt": "标题\n\n正文。\n"})
+    (project / "dist").write_text("not a folder", encoding="utf-8")
+    assert_clean_failure(paiban(project, "build", "seeds/x.txt"), 1, "cannot write", "dist")
+    assert (project / "dist").read_text(encoding="utf-8") == "not a folder"

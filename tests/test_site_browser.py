@@ -1,0 +1,220 @@
+"""The download site in a real browser: headless Chromium driven by Playwright.
+
+The site of ``test_site`` (three editions, one with markup-looking text) is
+served by Python's own static server on 127.0.0.1 and opened from disk.  Page
+scripts are switched off: the site must work without JavaScript.  The tests
+follow links and downloads as a reader would, check that nothing fails to
+load, that the markup-looking text shows as text, and that nothing is wider
+than a phone.  Screenshots (phone 390 px, desktop 1280 px) are taken every
+run; ``PAIBAN_SCREENSHOTS=<folder>`` keeps them there to look at.
+
+Needs Debian's ``chromium`` and the ``playwright`` package (its bundled
+browsers are not used: never ``playwright install``).  Without them the
+tests skip, or fail when ``PAIBAN_REQUIRE_TOOLS=1`` (CI).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from .test_site import TRICKY, built, built_site
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+SEED_SLUG = "hengyang-ribao-2022-03-31"
+# The masthead red of site.css, as getComputedStyle reports it.
+RED = "rgb(166, 20, 28)"
+
+
+def _missing(message: str) -> None:
+    if os.environ.get("PAIBAN_REQUIRE_TOOLS"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def chromium_path() -> str:
+    """Debian's Chromium, or skip (fail in CI)."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found:
+        _missing("chromium is not installed (apt-get install chromium)")
+    return found
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    path = chromium_path()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("playwright is not installed (pip install playwright; no 'playwright install')")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def site_dir(tmp_path_factory) -> Path:
+    return built_site(tmp_path_factory)[0]
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # no access log in test output
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(site_dir) -> Iterator[str]:
+    """The site's URL on a free port of 127.0.0.1, served from a thread."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0),
+                                functools.partial(_QuietHandler, directory=str(site_dir)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}/"
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    kept = os.environ.get("PAIBAN_SCREENSHOTS")
+    folder = Path(kept) if kept else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+class Watched:
+    """A page with everything that went wrong on it recorded."""
+
+    def __init__(self, browser, viewport: dict, **options: object) -> None:
+        self.context = browser.new_context(viewport=viewport, java_script_enabled=False,
+                                           accept_downloads=True, **options)
+        self.page = self.context.new_page()
+        self.width = viewport["width"]
+        self.problems: list[str] = []
+        self.page.on("requestfailed", lambda r: self.problems.append(f"failed {r.url}"))
+        self.page.on("response", lambda r: r.status >= 400 and not r.url.endswith(
+            "/favicon.ico") and self.problems.append(f"{r.status} {r.url}"))
+        # Browsers ask the server's root for /favicon.ico on their own: the site, which
+        # may be served from any folder, has none, and that 404 is not the site's.
+        self.page.on("console", lambda m: m.type == "error" and not m.location.get(
+            "url", "").endswith("/favicon.ico") and self.problems.append(m.text))
+        self.page.on("dialog", lambda d: (self.problems.append(f"dialog {d.message}"),
+                                          d.dismiss()))
+
+    def open(self, url: str):
+        response = self.page.goto(url, wait_until="load")
+        assert response is None or response.ok, url
+        return self.page
+
+    def overflow(self) -> int:
+        """How many CSS pixels the page is wider than the screen (0: none).
+
+        Against the screen's width, not ``innerWidth``: a mobile browser widens its
+        viewport to fit content that overflows, which would hide the overflow."""
+        return self.page.evaluate("document.scrollingElement.scrollWidth") - self.width
+
+    def broken_images(self) -> list[str]:
+        return self.page.evaluate(
+            "[...document.images].filter(i => !i.complete || i.naturalWidth === 0)"
+            ".map(i => i.src)")
+
+
+@pytest.fixture
+def phone(browser) -> Iterator[Watched]:
+    watched = Watched(browser, PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    yield watched
+    watched.context.close()
+    assert not watched.problems
+
+
+@pytest.fixture
+def desktop(browser) -> Iterator[Watched]:
+    watched = Watched(browser, DESKTOP)
+    yield watched
+    watched.context.close()
+    assert not watched.problems
+
+
+def test_index_on_a_phone(phone, server, shots):
+    page = phone.open(server + "index.html")
+    assert page.locator("li.edition").count() == 3
+    assert page.locator("li.edition h2").first.inner_text() == f"测试报{TRICKY}"
+    assert page.locator("script").count() == 0
+    assert phone.overflow() == 0
+    assert phone.broken_images() == []
+    assert page.locator("h1").evaluate("h => getComputedStyle(h).color") == RED
+    # The download buttons are big enough to hit with a thumb.
+    for box in (b.bounding_box() for b in page.locator("a.button").all()):
+        assert box["height"] >= 44
+    page.screenshot(path=str(shots / "index-phone.png"), full_page=True)
+
+
+def test_index_on_a_desktop(desktop, server, shots):
+    page = desktop.open(server + "index.html")
+    item = page.locator(f"li#{SEED_SLUG}")
+    cover = item.locator("img").bounding_box()
+    title = item.locator("h2").bounding_box()
+    assert cover["x"] + cover["width"] <= title["x"], "the cover stands beside the text"
+    pdf, ebook = (item.locator(f"li[data-format={f}]").bounding_box() for f in ("pdf", "epub"))
+    assert abs(pdf["y"] - ebook["y"]) < 1, "the two files side by side"
+    assert desktop.overflow() == 0 and desktop.broken_images() == []
+    page.screenshot(path=str(shots / "index-desktop.png"), full_page=True)
+
+
+@pytest.mark.parametrize("format", ["pdf", "epub"])
+def test_download_link_gives_the_built_file(desktop, server, tmp_path_factory, format):
+    dist, _ = built(tmp_path_factory)
+    page = desktop.open(server + "index.html")
+    link = page.locator(f"li#{SEED_SLUG} li[data-format={format}] a[download]")
+    with page.expect_download() as caught:
+        link.click()
+    download = caught.value
+    assert download.failure() is None
+    assert download.suggested_filename == f"{SEED_SLUG}.{format}"
+    assert Path(download.path()).read_bytes() == (dist / f"{SEED_SLUG}.{format}").read_bytes()
+
+
+def test_edition_page_from_the_index(phone, server, shots, site_dir):
+    page = phone.open(server + "index.html")
+    page.locator(f"li#{SEED_SLUG} p.more a").click()
+    page.wait_for_load_state()
+    assert page.url == f"{server}{SEED_SLUG}/index.html"
+    assert page.locator("nav.contents > ol > li").count() == 9
+    assert page.locator("nav.contents ol.heads li").count() >= 1
+    assert phone.overflow() == 0 and phone.broken_images() == []
+    page.screenshot(path=str(shots / "edition-phone.png"), full_page=True)
+    page.locator("nav.crumbs a").click()
+    page.wait_for_load_state()
+    assert page.url == server + "index.html"
+
+
+def test_tricky_edition_page(phone, desktop, server, shots):
+    for watched, name in ((phone, "tricky-phone.png"), (desktop, "tricky-desktop.png")):
+        page = watched.open(server + "tricky/index.html")
+        assert page.locator("h1").inner_text() == f"测试报{TRICKY}"
+        assert page.locator("nav.contents .kicker").inner_text() == f"引题{TRICKY}"
+        assert watched.overflow() == 0
+        page.screenshot(path=str(shots / name), full_page=True)
+
+
+def test_opened_from_disk(desktop, site_dir):
+    page = desktop.open((site_dir / "index.html").as_uri())
+    assert desktop.broken_images() == []
+    assert page.locator("h1").evaluate("h => getComputedStyle(h).color") == RED
+    page.locator(f"li#{SEED_SLUG} h2 a").click()
+    page.wait_for_load_state()
+    assert page.url == (site_dir / SEED_SLUG / "index.html").as_uri()
+    assert page.locator("nav.contents > ol > li").count() == 9
+    assert desktop.broken_images() == []
