@@ -12,14 +12,15 @@ refuses it with a documented input error (``InputError``) or:
   (for the examples written to PDF) in the print edition's text layer;
 * links only http, https and mailto URLs, and runs no script.
 
-Rendering costs ~0.15 s an example, so these tests take a quarter of the hypothesis
-profile's examples (``ci``: 50; ``fuzz``, ``make fuzz``: 5,000), a tenth when the PDF
+Rendering costs ~0.15 s an example, so these tests take a fifth of the hypothesis
+profile's examples (``ci``: 40; ``fuzz``, ``make fuzz``: 4,000), a tenth when the PDF
 is written too, and share one set of font subsets, cut once for an alphabet that
 every example's characters come from.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections import Counter
@@ -43,9 +44,9 @@ from pipeline.typography import is_han
 from .conftest import ROOT
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
-# A rendered example costs ~0.15 s: a quarter of the profile's examples (ci: 50), and a
+# A rendered example costs ~0.15 s: a fifth of the profile's examples (ci: 40), and a
 # tenth written to PDF too (ci: 20).
-RENDERED = settings(max_examples=max(10, settings.default.max_examples // 4),
+RENDERED = settings(max_examples=max(10, settings.default.max_examples // 5),
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.function_scoped_fixture])
 WRITTEN = settings(RENDERED, max_examples=max(5, settings.default.max_examples // 10))
@@ -103,6 +104,13 @@ _XML_CHAR = re.compile("[\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 # --- one set of fonts for every example ------------------------------------------------
 
 
+@functools.cache
+def song_faces() -> list:
+    """The Song Regular face: every character of an edition must be in it."""
+    return [face for face in load_manifest(ROOT / "fonts") if face.weight == 400
+            and face.family == "Paiban Serif"]
+
+
 @pytest.fixture(scope="session")
 def faces(tmp_path_factory):
     """Font subsets for every character of the alphabet in every role (headline, byline,
@@ -115,9 +123,7 @@ def faces(tmp_path_factory):
                  (Paragraph((Text(text),), span, head=text),), span, label=(text,),
                  byline=Byline("本报讯", (Credit("记者", (text,)),))),))
     cache = tmp_path_factory.mktemp("font-cache")
-    song = [face for face in load_manifest(ROOT / "fonts") if face.weight == 400
-            and face.family == "Paiban Serif"]
-    assert not coverage_gaps(text, song, cache), "the alphabet must be drawn by Song"
+    assert not coverage_gaps(text, song_faces(), cache), "the alphabet must be drawn by Song"
     return build.edition_fonts(alphabet, ROOT, cache=cache)
 
 
@@ -213,8 +219,7 @@ def test_properties_written_pdf_opens_and_shows_the_text(scratch, faces, text):
     check_edition(scratch, text, faces, write_pdf=True)
 
 
-@settings(max_examples=max(10, settings.default.max_examples // 2),
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(max_size=300))
 def test_properties_any_unicode_is_refused_or_fit_for_xml(scratch, text):
     """Any text at all: refused (InputError), or a model whose every character may stand
@@ -225,9 +230,7 @@ def test_properties_any_unicode_is_refused_or_fit_for_xml(scratch, text):
     if found is None:
         return
     shown = edition_text(found[1].edition)
-    song = [face for face in load_manifest(ROOT / "fonts") if face.weight == 400
-            and face.family == "Paiban Serif"]
-    gaps = coverage_gaps(shown, song)
+    gaps = coverage_gaps(shown, song_faces())
     unfit = {ch for ch in shown if not _XML_CHAR.match(ch)}
     assert unfit <= set(gaps)
     assert not {ch for ch in shown if ch in "\x1b\x07\u200b\u200d\u202e\ufeff"}

@@ -39,6 +39,7 @@ _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"
 # A jump line (上接第一版 / 下转第三版): body text, never a headline.
 _JUMP = re.compile(r"^[（(](?:上接|下转|接|转)第?[\w一二三四五六七八九十]{1,4}版[）)]$")
 _CLAUSE = re.compile(r"[，；、。：！？]")
+_CLAUSE_MARKS = frozenset("，；、。：！？")
 
 
 def is_han(ch: str) -> bool:
@@ -120,8 +121,14 @@ def first_clause(text: str) -> str:
 
 
 def last_clause(text: str) -> str:
-    """The unfinished clause at the end of ``text`` (after its last clause mark)."""
-    return _CLAUSE.split(text)[-1]
+    """The unfinished clause at the end of ``text`` (after its last clause mark).
+
+    Scans back from the end: splitting the whole text made repeated joins of a
+    growing paragraph quadratic."""
+    for index in range(len(text) - 1, -1, -1):
+        if text[index] in _CLAUSE_MARKS:
+            return text[index + 1:]
+    return text
 
 
 class WordList:
