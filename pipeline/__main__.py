@@ -24,7 +24,7 @@ ROOT = Path.cwd()
 
 
 def _model(args: argparse.Namespace) -> int:
-    from . import stages
+    from . import output, stages
     from .diagnostics import explain
     from .model_yaml import dump
 
@@ -32,7 +32,7 @@ def _model(args: argparse.Namespace) -> int:
         seed = stages.locate(Path(path), ROOT)
         normalized, _ = stages.model(seed)
         out = Path(args.out) / f"{normalized.edition.meta.slug}.yaml"
-        stages.write_atomic(out, dump(normalized.edition).encode("utf-8"))
+        output.write_atomic(out, dump(normalized.edition).encode("utf-8"))
         if args.explain:
             print(explain(normalized.diagnostics, str(path)), file=sys.stderr)
         print(f"{out}  ({len(normalized.edition.articles)} articles, "

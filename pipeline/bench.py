@@ -40,7 +40,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import stages
+from . import output, stages
 
 #: Pages of the 1x seed text are compared with these multiples of it.
 SCALES = (1, 10, 50)
@@ -496,5 +496,5 @@ def run(seed_path: Path, root: Path, repeat: int = 5) -> str:
         "",
     ]
     report = "\n".join(lines)
-    stages.write_atomic(root / "build" / "bench.md", report.encode("utf-8"))
+    output.write_atomic(root / "build" / "bench.md", report.encode("utf-8"))
     return report

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
@@ -28,6 +26,7 @@ import yaml
 from fontTools.ttLib import TTFont
 
 from .errors import BuildError
+from .output import write_atomic
 
 
 class FontError(BuildError):
@@ -164,24 +163,9 @@ def load_manifest(fonts_dir: Path, cache_dir: Path | None = None) -> tuple[Face,
     faces = tuple(_face_from_entry(entry, fonts_dir, manifest, verified)
                   for entry in data["faces"])
     if memo and verified != before:
-        with suppress(OSError):
-            _write_atomically(memo, json.dumps(verified, sort_keys=True).encode("utf-8"))
+        with suppress(OSError, BuildError):
+            write_atomic(memo, json.dumps(verified, sort_keys=True).encode("utf-8"))
     return faces
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temporary, 0o644)  # mkstemp makes 0600; the cache may be shared
-        os.replace(temporary, path)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
 
 
 def _ranges(codepoints: Iterable[int]) -> list[list[int]]:
@@ -222,7 +206,7 @@ def face_codepoints(face: Face, cache_dir: Path | None = None) -> frozenset[int]
     if codepoints is None:
         codepoints = _read_cmap(face)
         if cached:
-            _write_atomically(cached, json.dumps(
+            write_atomic(cached, json.dumps(
                 {"sha256": face.sha256, "ranges": _ranges(codepoints)},
                 separators=(",", ":")).encode())
     _cmap_memo[face.sha256] = codepoints
@@ -295,7 +279,7 @@ def subset_face(face: Face, chars: str, cache_dir: Path) -> Path:
     suffix = face.path.suffix.lower()
     path = cache_dir / f"{face.path.stem}-{_subset_key(face, codepoints)[:24]}{suffix}"
     if not path.is_file():
-        _write_atomically(path, _subset_bytes(face, codepoints))
+        write_atomic(path, _subset_bytes(face, codepoints))
     return path
 
 

@@ -47,7 +47,7 @@ from xml.etree import ElementTree
 
 from PIL import Image
 
-from . import render, stages
+from . import output, render, stages
 from .cover import render_cover
 from .emit.epub import _section_heads, article_title, build_time
 from .errors import BuildError, InputError
@@ -293,7 +293,7 @@ class _Writer:
 
     def write(self, href: str, data: bytes) -> None:
         path = self.site / href
-        stages.write_atomic(path, data)
+        output.write_atomic(path, data)
         self.written.add(path)
 
     def prune(self) -> None:

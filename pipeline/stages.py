@@ -12,17 +12,16 @@ never the stages' internals in their own order.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import typography
 from .decode import Source, decode
-from .errors import BuildError, InputError
-from .model import edition_text
-from .normalize import Normalized, normalize
+from .errors import InputError
 from .settings import Sidecar, load_sidecar
+
+if TYPE_CHECKING:  # the normalizer (jieba's word list…) is loaded only by ``model``:
+    from .normalize import Normalized  # the print process needs ``write_atomic`` alone
 
 log = logging.getLogger("paiban")
 
@@ -86,6 +85,10 @@ def settings(seed: Seed) -> Sidecar:
 
 def model(seed: Seed) -> tuple[Normalized, Sidecar]:
     """Stages 1-2, decode and normalize: the edition model and its diagnostics."""
+    from . import typography
+    from .model import edition_text
+    from .normalize import normalize
+
     sidecar = settings(seed)
     source = read(seed)
     log.info("Step 2 - Normalizing")
@@ -100,29 +103,3 @@ def model(seed: Seed) -> tuple[Normalized, Sidecar]:
             f"between Han characters); the limit is {MAX_MARKS:,} (news text has about "
             "one per 35 characters)", str(seed.text))
     return normalized, sidecar
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder.
-
-    A failed or interrupted build leaves no partial file and keeps the previous
-    good one: the rename is the only step that touches ``path``.  A file system
-    error (no room, no permission, a file where the folder should be) is a
-    ``BuildError`` naming ``path``.
-    """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part",
-                                        dir=path.parent)
-    except OSError as error:
-        raise BuildError(f"cannot write {path}: {error.strerror or error}") from None
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException as error:
-        Path(temp).unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            raise BuildError(f"cannot write {path}: {error.strerror or error}") from None
-        raise

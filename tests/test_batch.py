@@ -173,11 +173,27 @@ def test_print_process_reports_its_failure():
 
     printer = PrintProcess(ROOT)
     try:
-        with pytest.raises(AttributeError):
-            printer.lay_out(None, None, (), ROOT, None, lambda stage: None)
+        with pytest.raises(TypeError):  # WeasyPrint's, raised there, re-raised here
+            printer.lay_out(None, ROOT, None, lambda stage: None)
     finally:
         printer.close()
     assert not printer._process.is_alive()
+
+
+def test_a_print_edition_not_taken_is_removed(tmp_path):
+    """The caller gave up after the layout (its e-book failed, say): the PDF the print
+    process went on to write is not left behind, whole or partial."""
+    from pipeline.emit.print_process import PrintProcess
+
+    stages_seen = []
+    printer = PrintProcess(ROOT)
+    try:
+        anchors = printer.lay_out('<p id="x">正文</p>', ROOT, tmp_path / "x.pdf",
+                                  stages_seen.append)
+    finally:
+        printer.close()
+    assert anchors == {"x": 1} and "layout pass 1" in stages_seen
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_any_executor_runs_the_batch(project):

@@ -415,7 +415,6 @@ def test_line_start_and_end_rules(renders, measure):
 @pytest.mark.parametrize("measure", MEASURES, ids=lambda m: m.name)
 def test_no_one_character_last_line(renders, measure):
     """clreq 7.1.2 (widows): the guard keeps two Han characters together."""
-    source = plain(CORPUS)
     lines = renders[measure.name].lines
     bounds, _ = paragraph_bounds(CORPUS)
     # typeset() sees one run at a time: the guard needs the two Han characters
@@ -571,7 +570,6 @@ def test_the_han_western_gap_is_in_the_glyph_positions(renders, measure):
 
 @pytest.mark.parametrize("measure", MEASURES, ids=lambda m: m.name)
 def test_final_lines_keep_natural_spacing(renders, measure):
-    source = plain(CORPUS)
     lines = renders[measure.name].lines
     finals = [line for line, _, final in classify(lines, CORPUS) if final]
     _, breaks = paragraph_bounds(CORPUS)
@@ -584,7 +582,6 @@ def test_final_lines_keep_natural_spacing(renders, measure):
 
 @pytest.mark.parametrize("measure", MEASURES, ids=lambda m: m.name)
 def test_spacing_is_even_and_never_inside_western_words(renders, measure):
-    source = plain(CORPUS)
     lines = renders[measure.name].lines
     for line, _, final in classify(lines, CORPUS):
         han_gaps = []

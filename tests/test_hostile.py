@@ -675,17 +675,17 @@ def _assert_previous_edition_kept(project: Path, before: dict[str, bytes]) -> No
 # Breaks in-process, at the moment the PDF is renamed into place (its bytes are written).
 NO_ROOM = """
 import errno, os, types
-from pipeline import stages
+from pipeline import output
 def replace(source, target):
     if str(target).endswith(".pdf"):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
     os.replace(source, target)
-stages.os = types.SimpleNamespace(**{**vars(os), "replace": replace})
+output.os = types.SimpleNamespace(**{**vars(os), "replace": replace})
 """
 # An interrupt (Ctrl-C) halfway through writing each edition's temporary file.
 INTERRUPTED = """
 import os, types
-from pipeline import stages
+from pipeline import output
 class Half:
     def __init__(self, fd, mode): self.out = os.fdopen(fd, mode)
     def __enter__(self): return self
@@ -693,7 +693,7 @@ class Half:
     def write(self, data):
         self.out.write(data[:len(data) // 2])
         raise KeyboardInterrupt
-stages.os = types.SimpleNamespace(**{**vars(os), "fdopen": Half})
+output.os = types.SimpleNamespace(**{**vars(os), "fdopen": Half})
 """
 
 
@@ -745,11 +745,9 @@ def test_an_interrupted_build_keeps_the_previous_editions(interrupted):
     _assert_previous_edition_kept(project, before)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "emit/build.py renames each edition into place as soon as it is written, and the print "
-    "process writes the PDF while the e-book is written: a failed PDF leaves the new EPUB "
-    "beside the old PDF.  Needs both renames after both writes (a two-phase commit)."))
 def test_a_failed_print_edition_keeps_the_previous_ebook_too(no_room):
+    """Both editions are committed together: the PDF's failed rename leaves the previous
+    e-book too (the new one was written, then discarded)."""
     project, before, _ = no_room
     _assert_previous_edition_kept(project, before)
 

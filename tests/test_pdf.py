@@ -13,10 +13,11 @@ import pdfplumber
 import pypdf
 import pytest
 
-from pipeline import fonts, model, render, typography
+from pipeline import model, render, typography
 from pipeline.emit import build, pdf
 from pipeline.model import (Article, Edition, Headline, Image, Meta, Paragraph, PhotoGap, Span,
                             Table, Text)
+from pipeline.settings import Layout
 
 from .conftest import ROOT, require_tool
 
@@ -96,6 +97,45 @@ def test_contents_page_numbers_are_where_articles_start(built: Built):
         assert tail.rstrip(".").endswith(str(page)) and tail.rstrip()[-len(str(page)) - 1] == "."
         printed = built.plumber.pages[page - 1].extract_text().replace(" ", "").replace("\n", "")
         assert title[:10] in printed
+
+
+def layout_passes(edition: Edition, layout, faces) -> tuple[object, list[str]]:
+    """The laid-out document and the layout passes WeasyPrint made for it."""
+    from pipeline.emit import progress
+
+    told: list[str] = []
+    with progress.weasyprint_stages(told.append):
+        document = pdf.render_document(edition, layout, faces)
+    return document, [stage for stage in told if stage.startswith("layout pass")]
+
+
+def test_contents_cost_one_more_pass_not_two(built: Built):
+    """The front page is made again once, for the numbers (``pdf.fewer_repaginations``)."""
+    _, passes = layout_passes(built.edition, built.layout, built.faces)
+    assert passes == ["layout pass 1", "layout pass 2"]
+
+
+def test_contents_numbers_right_when_the_contents_move_articles(font_cache):
+    """Forty articles: the contents fill the front page and more, two-digit numbers
+    appear only once the pages are known, and filling them in moves the articles —
+    every number must still be the page its article starts on."""
+    articles = tuple(Article(Headline((f"第{n}篇",)), (Paragraph(
+        (Text("各地各部门认真落实工作要求。" * (8 + n % 5 * 9)),), Span(2 * n, 2 * n)),),
+        Span(2 * n - 1, 2 * n)) for n in range(1, 41))
+    edition = Edition(Meta("某某日报", "2022-03-31", slug="contents-test"), articles)
+    document, passes = layout_passes(edition, Layout(), subsets(edition, font_cache))
+    page_of = pdf.page_map(document, edition)
+    assert max(page_of.values()) >= 10 and len(passes) >= 2
+    import io
+    import re
+
+    with pdfplumber.open(io.BytesIO(document.write_pdf())) as read:
+        contents = "\n".join(page.extract_text() for page in read.pages[:page_of["a0"]])
+    shown = dict(re.findall(r"^(第\d+篇)[ .]*(\d+)$", contents.replace("\u2002", " "),
+                            flags=re.MULTILINE))
+    assert len(shown) == len(edition.articles), contents
+    for index in range(len(edition.articles)):
+        assert shown[f"第{index + 1}篇"] == str(page_of[render.article_id(index)])
 
 
 def test_page_map_covers_every_id(built: Built):

@@ -244,14 +244,14 @@ def test_render_print_has_front_page_and_every_article(seed_model):
     edition = normalized.edition
     html = render.render_print(edition, sidecar.layout, "/* fonts */")
     assert '<html lang="zh-CN">' in html and "/* fonts */" in html
-    assert f'<h1 class="paper">' in html and "星期四" in html
+    assert '<h1 class="paper">' in html and "星期四" in html
     for index, _ in enumerate(edition.articles):
         assert f'href="#a{index}"' in html and f'<article id="a{index}"' in html
     assert f"<title>{edition.meta.paper} 2022年3月31日 星期四</title>" in html
 
 
 def test_edition_title_falls_back_when_the_text_names_no_paper_or_date():
-    from pipeline.model import Article, Edition, Headline, Meta, Span
+    from pipeline.model import Article, Headline, Meta, Span
 
     art = Article(Headline(("春耕备耕",)), (), Span(1, 1))
     assert render.edition_title(Edition(Meta("某报", "2022-03-31"), (art,))) == "某报 2022年3月31日 星期四"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pipeline.decode import Source
 from pipeline.model import (
-    Fields, Heading, LineBreak, Link, NameList, Paragraph, PhotoGap, SignOff, Table, Text,
+    Heading, LineBreak, Link, Paragraph, PhotoGap, SignOff, Text,
     inline_text,
 )
 from pipeline.normalize import normalize

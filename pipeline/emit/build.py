@@ -8,8 +8,9 @@ Out: the paths written — ``<out>/<slug>.pdf`` and ``<out>/<slug>.epub``.
 The order is fixed: model, font coverage check, one set of font subsets for
 both editions, the print layout (whose page map gives the e-book its print
 page numbers), then the PDF and the e-book — side by side when a second
-process lays out and writes the print edition (``emit.print_process``).  Each
-file is written atomically.
+process lays out and writes the print edition (``emit.print_process``).  Both
+files are written as parts and committed together (``output.commit``): when
+either fails, the previous edition stays as it was, both files.
 
 With a key, the print page map is kept in ``build/cache/pages/<key>.json``:
 an e-book built after the print edition of the same inputs does not lay the
@@ -26,7 +27,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import render, stages, stamp
+from .. import output, render, stages, stamp
 from ..errors import BuildError
 from ..fonts import SubsetFace, coverage_gaps, load_manifest, subset_face
 from ..model import Edition, edition_text
@@ -116,7 +117,7 @@ def _store_page_map(root: Path, key: str | None, page_of: dict[str, int]) -> Non
     """Keep the page map for a later e-book-only build (a failure only costs a layout)."""
     if key is not None:
         with suppress(OSError, BuildError):
-            stages.write_atomic(stamp.page_map_path(root, key),
+            output.write_atomic(stamp.page_map_path(root, key),
                                 json.dumps(page_of, sort_keys=True).encode("utf-8"))
 
 
@@ -142,36 +143,41 @@ def build(seed: stages.Seed, formats: list[str], out_dir: Path, *, key: str | No
     paths = {fmt: out_dir / f"{edition.meta.slug}.{fmt}" for fmt in ("pdf", "epub")
              if fmt in formats}
     page_of = None if "pdf" in paths else _cached_page_map(seed.root, key)
+    parts: dict[Path, Path] = {}  # written, to be committed together (output.commit)
+    try:
+        if page_of is None:
+            from . import pdf
 
-    def write_epub() -> None:
-        from . import epub
-
-        tell("epub write")
-        log.info("Step 5 - Writing the e-book")
-        epub.write_epub(edition, sidecar.layout, faces, paths["epub"], page_of, root=seed.root)
-
-    if page_of is None and printer is not None:
-        log.info("Step 4 - Laying out the print edition (print process)")
-        page_of = printer.lay_out(edition, sidecar.layout, faces, seed.root, paths.get("pdf"),
-                                  tell)
-        _store_page_map(seed.root, key, page_of)
-        if "epub" in paths:
-            write_epub()  # while the print process writes the PDF
-        printer.finish(tell)
-        return list(paths.values())
-    if page_of is None:
-        preload(seed.root)
-        from . import pdf  # WeasyPrint is imported only when pages are laid out
-
-        with weasyprint_stages(on_stage):
-            log.info("Step 4 - Laying out the print edition")
             tell("render")
-            document = pdf.render_document(edition, sidecar.layout, faces, root=seed.root)
-            page_of = pdf.page_map(document, edition)
+            html = pdf.print_html(edition, sidecar.layout, faces)
+            if printer is not None:
+                log.info("Step 4 - Laying out the print edition (print process)")
+                page_of = pdf.page_map(printer.lay_out(html, seed.root, paths.get("pdf"),
+                                                       tell), edition)
+            else:
+                preload(seed.root)  # WeasyPrint is imported only when pages are laid out
+                with weasyprint_stages(on_stage):
+                    log.info("Step 4 - Laying out the print edition")
+                    document = pdf.lay_out(html, seed.root)
+                    page_of = pdf.page_map(document, edition)
+                    if "pdf" in paths:
+                        log.info("Step 5 - Writing %s", paths["pdf"])
+                        parts[paths["pdf"]] = output.write_part(
+                            paths["pdf"], document.write_pdf(**pdf.PDF_OPTIONS))
             _store_page_map(seed.root, key, page_of)
-            if "pdf" in paths:
-                log.info("Step 5 - Writing %s", paths["pdf"])
-                stages.write_atomic(paths["pdf"], document.write_pdf(**pdf.PDF_OPTIONS))
-    if "epub" in paths:
-        write_epub()
+        if "epub" in paths:  # while the print process, if any, writes the PDF
+            from . import epub
+
+            tell("epub write")
+            log.info("Step 5 - Writing the e-book")
+            epub_part = output.write_part(paths["epub"], epub.make_epub(
+                edition, sidecar.layout, faces, page_of, root=seed.root))
+            parts[paths["epub"]] = epub_part
+        if printer is not None and "pdf" in paths:
+            pdf_part = printer.finish(tell)
+            parts = {paths["pdf"]: pdf_part, **parts}
+        output.commit(parts)  # the print edition first: a failure there keeps both old
+    except BaseException:
+        output.discard(parts.values())
+        raise
     return list(paths.values())

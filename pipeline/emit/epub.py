@@ -50,7 +50,7 @@ from pathlib import Path, PurePosixPath
 
 from markupsafe import Markup
 
-from .. import render, stages
+from .. import output, render
 from ..cover import render_cover
 from ..errors import BuildError
 from ..fonts import SubsetFace, font_face_css
@@ -421,6 +421,12 @@ def _pack(files: Mapping[str, bytes], when: datetime.datetime) -> bytes:
     return buffer.getvalue()
 
 
+def make_epub(edition: Edition, layout: Layout, faces: Sequence[SubsetFace],
+              page_of: Mapping[str, int] | None = None, *, root: Path | None = None) -> bytes:
+    """The e-book's bytes (see ``write_epub``)."""
+    return _pack(package(edition, layout, faces, page_of, root=root), build_time(edition.meta))
+
+
 def write_epub(edition: Edition, layout: Layout, faces: Sequence[SubsetFace], out: Path,
                page_of: Mapping[str, int] | None = None, *, root: Path | None = None) -> Path:
     """Write the e-book to ``out`` atomically and return ``out``.
@@ -429,8 +435,7 @@ def write_epub(edition: Edition, layout: Layout, faces: Sequence[SubsetFace], ou
     and block ids to printed pages (no page-list without it).
     """
     started = time.perf_counter()
-    files = package(edition, layout, faces, page_of, root=root)
-    stages.write_atomic(out, _pack(files, build_time(edition.meta)))
+    output.write_atomic(out, make_epub(edition, layout, faces, page_of, root=root))
     log.info("wrote %s (%d bytes) in %.2f s", out, out.stat().st_size,
              time.perf_counter() - started)
     return out
@@ -482,5 +487,5 @@ def _message_lines(messages: Iterable[Mapping]) -> Iterable[str]:
 
 
 __all__ = ["PACKAGE_DIR", "NavPoint", "PageTarget", "ManifestItem", "EpubcheckResult",
-           "build_time", "article_title", "page_marks", "package", "write_epub",
+           "build_time", "article_title", "page_marks", "package", "make_epub", "write_epub",
            "epubcheck", "epubcheck_jar"]

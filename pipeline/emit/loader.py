@@ -17,7 +17,11 @@ Two costs of ``import weasyprint`` (70) that a paiban build never needs:
 * ``weasyprint.pdf.fonts`` imports ``fontTools.subset`` (~0.07 s) to subset
   embedded fonts; paiban embeds its own HarfBuzz subsets as they are
   (``pdf.embed_subsets_as_is``), so the module is loaded lazily
-  (``importlib.util.LazyLoader``): on first use, if ever.
+  (``importlib.util.LazyLoader``): on first use, if ever.  It also imports
+  ``instantiateVariableFont`` from ``fontTools.varLib.instancer`` (~0.04 s with
+  the variable-font machinery it pulls in) for variable fonts, which paiban's
+  faces are not: that name is a stand-in that loads the module when called
+  (``_deferred``).
 """
 
 from __future__ import annotations
@@ -84,6 +88,32 @@ def _lazy(name: str) -> None:
     setattr(importlib.import_module(parent), child, module)
 
 
+def _deferred(name: str, function: str) -> None:
+    """Put a stand-in for module ``name`` in ``sys.modules`` whose ``function`` loads
+    the real module when called (``from name import function`` no longer loads it);
+    any other attribute loads it at once.  The real module then replaces the stand-in."""
+    if name in sys.modules or importlib.util.find_spec(name.rpartition(".")[0]) is None:
+        return
+    stand_in = ModuleType(name)
+
+    def real() -> ModuleType:
+        if sys.modules.get(name) is stand_in:
+            del sys.modules[name]
+        return importlib.import_module(name)
+
+    def call(*args: object, **kwargs: object) -> object:
+        return getattr(real(), function)(*args, **kwargs)
+
+    def attribute(attribute: str) -> object:
+        if attribute.startswith("__"):  # the import system's questions (__path__ …)
+            raise AttributeError(attribute)
+        return getattr(real(), attribute)
+
+    setattr(stand_in, function, call)
+    stand_in.__getattr__ = attribute  # type: ignore[attr-defined]
+    sys.modules[name] = stand_in
+
+
 def import_weasyprint(memo: Path | None = None) -> ModuleType:
     """``import weasyprint``, with library look-ups memoized in ``memo``.
 
@@ -106,6 +136,7 @@ def import_weasyprint(memo: Path | None = None) -> ModuleType:
             return answers[name]
 
         _lazy("fontTools.subset")
+        _deferred("fontTools.varLib.instancer", "instantiateVariableFont")
         if machine:
             ctypes.util.find_library = find_library
         try:

@@ -23,13 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import fonts, model, render
-from ..settings import Layout
-from ..stages import write_atomic
+from ..output import write_atomic
 from . import cjk_justify
 
 if TYPE_CHECKING:  # WeasyPrint is slow to import: only when a PDF is made
     from weasyprint import Document
+
+    from .. import fonts, model
+    from ..settings import Layout
 
 log = logging.getLogger("paiban")
 
@@ -67,6 +68,84 @@ def embed_subsets_as_is() -> None:
 
 
 @functools.cache
+def fewer_repaginations() -> None:
+    """Lay a page out again only when the page numbers it shows changed.
+
+    The contents (``target-counter(attr(href url), page)``) share the front page
+    with the first article.  WeasyPrint 70 made that page three times: once
+    without the numbers, once with them, and once more because the page total
+    (known after the first pass) changed — a counter the contents never show.
+    Measured: 0.09 s of a 0.6 s layout, for nothing.  It got the second pass only
+    by accident of two slips in its bookkeeping (below); with them mended, a
+    target's page is what tells the contents to be made again, and only a change
+    in a counter they show does (WeasyPrint's own code: "TODO: Is the item at all
+    interested in the new page_counter_values?").  Guarded like
+    ``embed_subsets_as_is``; ``tests/test_pdf.py`` checks every number in the
+    contents against the page its article starts on, and the pass count.
+    """
+    import copy
+
+    from weasyprint.css import targets
+
+    collector = getattr(targets, "TargetCollector", None)
+    if not callable(getattr(collector, "cache_target_page_counters", None)):
+        raise RuntimeError("weasyprint.css.targets.TargetCollector.cache_target_page_counters "
+                           f"is gone: paiban needs weasyprint=={cjk_justify.PINNED_WEASYPRINT}")
+
+    def cache_target_page_counters(self, anchor_name, page_counter_values,
+                                   page_maker_index, page_maker) -> None:
+        if self.collecting:  # only while paginating
+            return
+        item = self.target_lookup_items.get(anchor_name)
+        if not item or item.state != "up-to-date":
+            return
+        item.page_maker_index = page_maker_index
+        previous = item.cached_page_counter_values
+        if previous == page_counter_values:
+            return
+        item.cached_page_counter_values = copy.deepcopy(page_counter_values)
+        for (_, css_token), lookup in self.counter_lookup_items.items():
+            missing = lookup.missing_target_counters.get(anchor_name)
+            if css_token != "content" or missing is None:
+                continue
+            if lookup.page_maker_index is None or lookup.page_maker_index >= len(page_maker):
+                lookup.pending = True  # laid out later: it reads the new values then
+                continue
+            for name in missing:
+                value = page_counter_values.get(name)
+                if value is not None and value != previous.get(name):  # the change here
+                    page_maker[lookup.page_maker_index][-1]["content_changed"] = True
+                    lookup.parse_again(item.cached_page_counter_values)
+                    break
+
+    collect = collector.collect_missing_counters
+
+    def collect_missing_counters(self, parent_box, css_token, parse_again_function,
+                                 missing_counters, missing_target_counters) -> None:
+        # WeasyPrint 70's ``compute_content_list`` reuses its name ``missing_counters``
+        # for a target's list (``missing_counters = missing_target_counters.setdefault(…)``),
+        # so "page" of ``target-counter(…, page)`` arrives here as a counter of the box's
+        # own page too, and every change of that page's counters (the page total, after
+        # the first pass) lays the contents out again.  The list is recognised by identity.
+        if any(missing_counters is wanted for wanted in missing_target_counters.values()):
+            missing_counters = []
+        # And it files a target named by ``attr()`` under the anchor None (it names the
+        # token before resolving it), so a change of the target's page never reaches
+        # the box.  ``target-counter(attr(href url), page)`` names the link's target.
+        if None in missing_target_counters:
+            href = getattr(parent_box, "element", None)
+            href = href.get("href", "") if href is not None else ""
+            wanted = missing_target_counters.pop(None)
+            if href.startswith("#"):
+                missing_target_counters = {**missing_target_counters, href[1:]: wanted}
+        collect(self, parent_box, css_token, parse_again_function, missing_counters,
+                missing_target_counters)
+
+    collector.cache_target_page_counters = cache_target_page_counters
+    collector.collect_missing_counters = collect_missing_counters
+
+
+@functools.cache
 def cjk_justification() -> bool:
     """Patch WeasyPrint for inter-character justification (clreq §3.8), once per process.
 
@@ -89,36 +168,59 @@ class PrintResult:
     page_of: dict[str, int]
 
 
-def render_document(edition: model.Edition, layout: Layout,
-                    faces: Iterable[fonts.SubsetFace], *, root: Path | None = None) -> Document:
-    """Lay the edition out: a ``weasyprint.Document`` of its pages.
+def print_html(edition: model.Edition, layout: Layout,
+               faces: Iterable[fonts.SubsetFace]) -> str:
+    """The print document's HTML, its ``@font-face`` rules naming ``faces``' files."""
+    from .. import fonts, render
 
-    ``root`` is the folder photos' paths are relative to (the project root).
+    log.info("Step 3 - Rendering the print HTML")
+    return render.render_print(edition, layout, fonts.font_face_css(faces, Path.as_uri))
+
+
+def lay_out(html: str, root: Path | None = None) -> Document:
+    """Lay the print HTML out: a ``weasyprint.Document`` of its pages.
+
+    ``root`` is the folder photos' paths are relative to (the project root).  This
+    half needs WeasyPrint and none of the pipeline's model or templates: the print
+    process (``emit.print_process``) runs it on HTML made by the main process.
     """
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
     cjk_justification()
     embed_subsets_as_is()
-    font_css = fonts.font_face_css(faces, Path.as_uri)
-    log.info("Step 3 - Rendering the print HTML")
-    html = render.render_print(edition, layout, font_css)
-    base = (root or render.LAYOUTS.parent).resolve()
+    fewer_repaginations()
+    base = (root or Path(__file__).resolve().parents[2]).resolve()
     log.info("Step 4 - Laying out pages (WeasyPrint)")
     return HTML(string=html, base_url=base.as_uri() + "/").render(
         font_config=FontConfiguration())
 
 
-def page_map(document: Document, edition: model.Edition) -> dict[str, int]:
-    """1-based page of every article and block id of ``edition`` in ``document``.
+def render_document(edition: model.Edition, layout: Layout,
+                    faces: Iterable[fonts.SubsetFace], *, root: Path | None = None) -> Document:
+    """Lay the edition out: ``lay_out(print_html(…))``."""
+    return lay_out(print_html(edition, layout, faces), root)
 
-    A block that prints nothing (a photo gap without a photo) has no anchor: it
-    gets the page of what follows it (its article's page at the end).
-    """
+
+def anchor_pages(document: Document) -> dict[str, int]:
+    """The 1-based page each anchor (element id) of ``document`` starts on."""
     found: dict[str, int] = {}
     for number, page in enumerate(document.pages, start=1):
         for anchor in page.anchors:
             found.setdefault(anchor, number)
+    return found
+
+
+def page_map(document: Document | dict[str, int], edition: model.Edition) -> dict[str, int]:
+    """1-based page of every article and block id of ``edition`` in ``document``
+    (or in its ``anchor_pages``).
+
+    A block that prints nothing (a photo gap without a photo) has no anchor: it
+    gets the page of what follows it (its article's page at the end).
+    """
+    from .. import render
+
+    found = document if isinstance(document, dict) else anchor_pages(document)
     page_of: dict[str, int] = {}
     for index, article in enumerate(edition.articles):
         ident = render.article_id(index)
@@ -140,5 +242,6 @@ def write_pdf(edition: model.Edition, layout: Layout, faces: Iterable[fonts.Subs
     return PrintResult(path=out, page_of=page_map(document, edition))
 
 
-__all__ = ["PDF_OPTIONS", "PrintResult", "cjk_justification", "render_document",
-           "page_map", "write_pdf"]
+__all__ = ["PDF_OPTIONS", "PrintResult", "anchor_pages", "cjk_justification", "fewer_repaginations",
+           "lay_out",
+           "page_map", "print_html", "render_document", "write_pdf"]

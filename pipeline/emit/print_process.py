@@ -1,38 +1,42 @@
 """emit.print_process: the print edition laid out and written by a second process.
 
-In: the project root when started; then the edition, its layout, the font
-subsets and the PDF's path (``lay_out``).
-Out: the page map (``lay_out`` returns it as soon as the pages are laid out),
-the PDF file (``finish`` returns once it is written, or raises its failure),
-and the stages it went through, told to the caller's ``on_stage``.
+In: the project root when started; then the print HTML (``pdf.print_html``, made
+by the caller) and the PDF's path (``lay_out``).
+Out: the page each anchor starts on (``lay_out`` returns it as soon as the pages
+are laid out), the PDF written as a part beside its path (``finish`` returns the
+part, for the caller to commit with the e-book, or raises the failure), and the
+stages it went through, told to the caller's ``on_stage``.
 
 Why a second process, for one edition on a machine with a core to spare: the
 critical path of a cold build is importing WeasyPrint (0.3 s), laying the pages
-out and writing the PDF.  Started before the text is read, the print process
-imports WeasyPrint while this one normalizes the text and subsets the fonts;
-and it writes the PDF while this one writes the e-book.  It is forked while this
-process is still small: forked later, from a process holding the laid-out
-document, each process would copy most of the other's pages as Python touches
-their reference counts (measured: that cost as much as it saved).
+out and writing the PDF.  Forked first, the print process imports WeasyPrint —
+and nothing else of paiban's but the layout glue — while this one normalizes the
+text, subsets the fonts and renders the HTML; and it writes the PDF while this
+one writes the e-book.  It is forked while this process is still small: forked
+later, from a process holding the laid-out document, each process would copy
+most of the other's pages as Python touches their reference counts (measured:
+that cost as much as it saved).
 
-Messages on the pipe, each a tuple: to the print process ``(edition, layout,
-faces, root, pdf)``; from it ``("stage", name)``, ``("pages", page_of)``,
-``("done",)`` or ``("error", exception)``.
+Messages on the pipe, each a tuple: to the print process ``(html, root, pdf)``
+or ``None`` (no work: end); from it ``("stage", name)``, ``("pages", anchors)``,
+``("done", part or None)`` or ``("error", exception)``.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextlib import suppress
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from .. import output
 from ..errors import BuildError
 
 
 def _serve(conn: Connection, theirs: Connection, root: str) -> None:
-    """The print process: import WeasyPrint, wait for one edition, lay it out, write it."""
+    """The print process: import WeasyPrint, wait for one edition's HTML, lay it out,
+    write the PDF as a part (``output.write_part``)."""
     theirs.close()  # the parent's end, inherited: the pipe must close when the parent does
 
     def send(message: tuple) -> None:
@@ -40,21 +44,29 @@ def _serve(conn: Connection, theirs: Connection, root: str) -> None:
             conn.send(message)
 
     try:
-        from .. import stages
-        from . import build, pdf, progress
+        # WeasyPrint first: its import is this process's critical path.  Nothing of the
+        # normalizer, the model or the templates is loaded here: the parent renders.
+        from .. import stamp
+        from .loader import import_weasyprint
 
-        build.preload(Path(root))
+        import_weasyprint(stamp.cache_dir(Path(root)) / "libraries.json")
+        from .. import output
+        from . import pdf, progress
+
+        pdf.cjk_justification()
+        pdf.embed_subsets_as_is()
         work = conn.recv()
         if work is None:  # the build stopped before the pages were needed
             return
-        edition, layout, faces, root_path, pdf_path = work
+        html, root_path, pdf_path = work
         with progress.weasyprint_stages(lambda stage: send(("stage", stage))):
-            send(("stage", "render"))
-            document = pdf.render_document(edition, layout, faces, root=root_path)
-            send(("pages", pdf.page_map(document, edition)))
+            send(("stage", "style"))
+            document = pdf.lay_out(html, root_path)
+            send(("pages", pdf.anchor_pages(document)))
+            part = None
             if pdf_path is not None:
-                stages.write_atomic(pdf_path, document.write_pdf(**pdf.PDF_OPTIONS))
-        send(("done",))
+                part = output.write_part(pdf_path, document.write_pdf(**pdf.PDF_OPTIONS))
+        send(("done", part))
     except (EOFError, KeyboardInterrupt):  # the parent went away, or Ctrl-C: it reports
         pass
     except Exception as error:  # noqa: BLE001 - sent to the parent, which raises it
@@ -76,6 +88,7 @@ class PrintProcess:
                                         name="paiban-print", daemon=True)
         self._process.start()
         child.close()
+        self._parts: set[Path] = set()  # parts written there and not handed over
 
     def _receive(self, until: str, on_stage: Callable[[str], None]) -> tuple:
         """Messages up to the one named ``until``; stages are told, an error raised."""
@@ -92,23 +105,36 @@ class PrintProcess:
             elif message[0] == until:
                 return message
 
-    def lay_out(self, edition: object, layout: object, faces: Iterable[object], root: Path,
-                pdf_path: Path | None, on_stage: Callable[[str], None]) -> dict[str, int]:
-        """Lay the edition out there (and write the PDF to ``pdf_path`` if given);
-        return the page map once the pages are laid out."""
-        self._conn.send((edition, layout, tuple(faces), root, pdf_path))
+    def lay_out(self, html: str, root: Path, pdf_path: Path | None,
+                on_stage: Callable[[str], None]) -> dict[str, int]:
+        """Lay the print HTML out there, and write the PDF for ``pdf_path`` if given;
+        return the page each anchor starts on (``pdf.anchor_pages``) as soon as the
+        pages are laid out."""
+        self._conn.send((html, root, pdf_path))
         return self._receive("pages", on_stage)[1]
 
-    def finish(self, on_stage: Callable[[str], None]) -> None:
-        """Wait until the PDF is written; raise what went wrong there."""
-        self._receive("done", on_stage)
+    def finish(self, on_stage: Callable[[str], None]) -> Path | None:
+        """Wait until the PDF is written; return its part (``output.write_part``), which
+        the caller commits or discards; raise what went wrong there."""
+        part = self._receive("done", on_stage)[1]
+        self._parts.discard(part)
+        return part
 
     def close(self) -> None:
         """Wait for the process to end: at once if it was given no work, else once
         its PDF is written (stopped midway, it would leave a partial file behind)."""
         with suppress(OSError, ValueError):
             self._conn.send(None)
-        self._conn.close()
+        try:
+            while True:  # a PDF written after the caller gave up on it is removed
+                message = self._conn.recv()
+                if message[0] == "done" and message[1] is not None:
+                    self._parts.add(message[1])
+        except (EOFError, OSError, ValueError):
+            pass
+        finally:
+            self._conn.close()
+            output.discard(self._parts)
         try:
             self._process.join()
         except KeyboardInterrupt:

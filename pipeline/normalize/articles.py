@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from ..diagnostics import Diagnostic
 from ..model import (
     Article, Block, Byline, Field, Fields, Headline, Heading, LineBreak, NameList,
-    Paragraph, PhotoGap, SignOff, Span, Table, Text,
+    Paragraph, PhotoGap, SignOff, Span, Table,
 )
 from .blocks import Raw
 from .structure import (

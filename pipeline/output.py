@@ -1,0 +1,121 @@
+"""output: files written so that a reader never sees half of one, or half of a set.
+
+In: paths and the bytes they should hold.
+Out: ``write_atomic`` — one file, through a temporary file beside it; and the
+two phases it is made of, for editions that must change together:
+``write_part`` writes the bytes to a temporary ``.<name>.<random>.part`` in the
+target's folder, ``commit`` renames a set of parts onto their targets (all of
+them, or — if a rename fails — none: the targets renamed already get their
+previous files back), ``discard`` removes parts that will not be committed.
+
+A build writes the PDF and the e-book of an edition as parts and commits both
+only when both were written: a failure in either leaves the previous edition,
+both files, as it was.  A file-system error (no room, no permission, a file
+where the folder should be) is a ``BuildError`` naming the target.
+
+Kept free of the pipeline's heavier modules: the print process
+(``emit.print_process``) imports it beside WeasyPrint alone.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
+from contextlib import suppress
+from pathlib import Path
+
+from .errors import BuildError
+
+
+def _failed(path: Path, error: OSError) -> BuildError:
+    return BuildError(f"cannot write {path}: {error.strerror or error}")
+
+
+def write_part(path: Path, data: bytes) -> Path:
+    """Write ``data`` to a new temporary file beside ``path``; return the temporary file.
+
+    Nothing is left behind if writing fails or is interrupted.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part",
+                                        dir=path.parent)
+    except OSError as error:
+        raise _failed(path, error) from None
+    part = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.chmod(part, 0o644)  # mkstemp makes 0600; editions and caches are shared
+    except BaseException as error:
+        part.unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise _failed(path, error) from None
+        raise
+    return part
+
+
+def discard(parts: Iterable[Path]) -> None:
+    """Remove temporary files that will not be committed (missing ones are fine)."""
+    for part in parts:
+        with suppress(OSError):
+            part.unlink()
+
+
+def _keep_previous(target: Path) -> Path | None:
+    """A hard link (else a copy) of ``target``'s current file, to restore it; None if
+    there is no current file."""
+    if not target.is_file():
+        return None
+    backup = target.with_name(f".{target.name}.previous.part")
+    backup.unlink(missing_ok=True)
+    try:
+        os.link(target, backup)
+    except OSError:  # a file system without hard links
+        shutil.copy2(target, backup)
+    return backup
+
+
+def commit(parts: Mapping[Path, Path]) -> None:
+    """Rename each part (a value, from ``write_part``) onto its target (its key).
+
+    In the mapping's order.  If a rename fails, the targets renamed before it are
+    given back their previous files, every part is removed and the failure raised:
+    the set changes whole or not at all.
+    """
+    done: list[tuple[Path, Path | None]] = []
+    target = None
+    try:
+        for target, part in parts.items():
+            backup = _keep_previous(target) if len(parts) > 1 else None
+            try:
+                os.replace(part, target)
+            except BaseException:
+                discard([backup] if backup is not None else [])
+                raise
+            done.append((target, backup))
+    except BaseException as error:
+        for previous, backup in reversed(done):
+            with suppress(OSError):
+                if backup is None:
+                    previous.unlink()
+                else:
+                    os.replace(backup, previous)
+        discard(parts.values())
+        if isinstance(error, OSError):
+            raise _failed(target, error) from None
+        raise
+    discard(backup for _, backup in done if backup is not None)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path``: readers see the previous file or the whole new one.
+
+    A failed or interrupted write leaves no partial file and keeps the previous one.
+    """
+    commit({path: write_part(path, data)})
+
+
+__all__ = ["commit", "discard", "write_atomic", "write_part"]
