@@ -13,6 +13,7 @@ serves WeasyPrint (PDF) and reading systems (EPUB).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import unicodedata
@@ -297,6 +298,22 @@ def subset_all(faces: Iterable[Face], chars: str | Mapping[str, str],
         if face_chars is not None:
             subsets.append(SubsetFace(face, subset_face(face, face_chars, cache_dir)))
     return tuple(subsets)
+
+
+@functools.cache
+def _shaper(path: Path) -> hb.Font:
+    return hb.Font(hb.Face(hb.Blob.from_file_path(str(path))))
+
+
+def advance_em(path: Path, text: str) -> float:
+    """The width of ``text`` set on one line in the font file at ``path``, in em
+    (HarfBuzz shaping with the font's default features, as Pango sets it)."""
+    font = _shaper(path)
+    buffer = hb.Buffer()
+    buffer.add_str(text)
+    buffer.guess_segment_properties()
+    hb.shape(font, buffer)
+    return sum(position.x_advance for position in buffer.glyph_positions) / font.face.upem
 
 
 def _css_string(value: str) -> str:

@@ -257,3 +257,49 @@ def test_edition_title_falls_back_when_the_text_names_no_paper_or_date():
     assert render.edition_title(Edition(Meta("某报", "2022-03-31"), (art,))) == "某报 2022年3月31日 星期四"
     assert render.edition_title(Edition(Meta("", ""), (art,))) == "春耕备耕"
     assert render.edition_title(Edition(Meta("", "", slug="x"), ())) == "x"
+
+
+# --- table column widths (print: measured, fixed layout) ----------------------------
+
+PAD_EM = (2 * render.TABLE_PAD_PT + render.TABLE_RULE_PT) / render.TABLE_PT
+
+
+def one_em_each(text: str, header: bool) -> float:
+    return float(len(text))
+
+
+def test_column_widths_a_short_column_keeps_one_line_the_long_one_wraps():
+    table = model.Table(("姓名", "简历"), (("王小明", "长" * 90), ("李四", "短")),
+                        model.Span(1, 3))
+    width_pt = 46 * 10.5
+    widths = render.column_widths(table, width_pt, one_em_each)
+    assert sum(widths) == pytest.approx(100)
+    room = width_pt / render.TABLE_PT
+    # 王小明 on one line (a nowrap column: its least width is its widest cell); the
+    # column that cannot fit anyway takes all the rest.
+    assert widths[0] / 100 * room == pytest.approx(3 + PAD_EM)
+
+
+def test_column_widths_when_everything_fits_share_the_spare_room_by_width():
+    table = model.Table(("甲", "乙乙"), (("一二三", "一二三四五六"),), model.Span(1, 2))
+    widths = render.column_widths(table, 46 * 10.5, one_em_each)
+    assert widths[1] / widths[0] == pytest.approx((6 + PAD_EM) / (3 + PAD_EM))
+
+
+def test_column_widths_words_columns_break_only_between_words():
+    table = model.Table(("学历", "职务"), (("在职研究生 管理学博士", "书" * 80),),
+                        model.Span(1, 2))
+    widths = render.column_widths(table, 46 * 10.5, one_em_each)
+    room = 46 * 10.5 / render.TABLE_PT
+    assert render.cell_modes(table)[0] == "words"
+    # At least its longest word; less than its whole line (it wraps, between words).
+    assert 5 + PAD_EM <= widths[0] / 100 * room < 11 + PAD_EM
+
+
+def test_print_tables_get_measured_widths_and_the_ebook_does_not():
+    table = model.Table(("姓名", "职务"), (("王小明", "市委常委"),), model.Span(2, 3))
+    article = Article(Headline(("标题",)), (table,), model.Span(1, 3))
+    edition = Edition(model.Meta("某报", "2022-03-31"), (article,))
+    html = render.render_print(edition, Layout(), "", one_em_each)
+    assert 'class="data sized"' in html and html.count("<col style=") == 2
+    assert "<colgroup>" not in render.render_article(article, 0)

@@ -146,6 +146,55 @@ def fewer_repaginations() -> None:
 
 
 @functools.cache
+def serialize_once() -> None:
+    """Make pydyf serialize (and compress) each PDF object once per write, not twice.
+
+    With a content-hash file identifier (``pdf_identifier``, for reproducible
+    bytes) pydyf 0.13's ``PDF.write`` turns every object into bytes once to
+    write it and once more to hash them all — every stream deflated twice at
+    level 9: 0.05 s of a 0.3 s write.  Here, during a write, the objects the
+    document holds remember their bytes (keyed by identity: they stay alive in
+    the document's list; objects made on the fly, such as a stream's
+    dictionary, are not remembered).  The bytes are the same.
+    """
+    import threading
+
+    import pydyf
+
+    kinds = (pydyf.Dictionary, pydyf.Stream, pydyf.String, pydyf.Array)
+    if not all(isinstance(kind.__dict__.get("data"), property) for kind in kinds) or \
+            not callable(getattr(pydyf.PDF, "write", None)):
+        raise RuntimeError("pydyf's Object.data properties are gone: paiban needs the "
+                           "pydyf that weasyprint==" + cjk_justify.PINNED_WEASYPRINT + " pins")
+    local = threading.local()
+
+    def remembered(computed: property) -> property:
+        def data(self):
+            memo = getattr(local, "memo", None)
+            if memo is None or id(self) not in memo:
+                return computed.fget(self)
+            found = memo[id(self)]
+            if found is None:
+                found = memo[id(self)] = computed.fget(self)
+            return found
+        return property(data, doc=computed.__doc__)
+
+    for kind in kinds:
+        kind.data = remembered(kind.__dict__["data"])
+    write = pydyf.PDF.write
+
+    def write_once(self, *args, **kwargs):
+        local.memo = dict.fromkeys(map(id, self.objects))
+        try:
+            return write(self, *args, **kwargs)
+        finally:
+            local.memo = None
+
+    write_once.__wrapped__ = write  # type: ignore[attr-defined]
+    pydyf.PDF.write = write_once
+
+
+@functools.cache
 def cjk_justification() -> bool:
     """Patch WeasyPrint for inter-character justification (clreq §3.8), once per process.
 
@@ -173,8 +222,17 @@ def print_html(edition: model.Edition, layout: Layout,
     """The print document's HTML, its ``@font-face`` rules naming ``faces``' files."""
     from .. import fonts, render
 
+    faces = tuple(faces)
+    body = next(f for f in faces if f.face.family == render.SONG and f.face.weight == 400)
+    head = next((f for f in faces if f.face.family == render.SANS and f.face.weight == 700),
+                body)
+
+    def measure(text: str, header: bool) -> float:
+        return fonts.advance_em((head if header else body).path, text)
+
     log.info("Step 3 - Rendering the print HTML")
-    return render.render_print(edition, layout, fonts.font_face_css(faces, Path.as_uri))
+    return render.render_print(edition, layout, fonts.font_face_css(faces, Path.as_uri),
+                               measure)
 
 
 def lay_out(html: str, root: Path | None = None) -> Document:
@@ -190,6 +248,7 @@ def lay_out(html: str, root: Path | None = None) -> Document:
     cjk_justification()
     embed_subsets_as_is()
     fewer_repaginations()
+    serialize_once()
     base = (root or Path(__file__).resolve().parents[2]).resolve()
     log.info("Step 4 - Laying out pages (WeasyPrint)")
     return HTML(string=html, base_url=base.as_uri() + "/").render(
@@ -243,5 +302,5 @@ def write_pdf(edition: model.Edition, layout: Layout, faces: Iterable[fonts.Subs
 
 
 __all__ = ["PDF_OPTIONS", "PrintResult", "anchor_pages", "cjk_justification", "fewer_repaginations",
-           "lay_out",
+           "lay_out", "serialize_once",
            "page_map", "print_html", "render_document", "write_pdf"]

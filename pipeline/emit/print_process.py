@@ -25,6 +25,7 @@ or ``None`` (no work: end); from it ``("stage", name)``, ``("pages", anchors)``,
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Callable
 from contextlib import suppress
 from multiprocessing.connection import Connection
@@ -76,6 +77,9 @@ def _serve(conn: Connection, theirs: Connection, root: str) -> None:
             send(("error", BuildError(f"{type(error).__name__}: {error}")))
     finally:
         conn.close()
+    # The work is handed over: end here, without freeing the laid-out document object
+    # by object (0.05 s that the caller, waiting for this process, would pay).
+    os._exit(0)
 
 
 class PrintProcess:
