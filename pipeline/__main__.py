@@ -1,7 +1,8 @@
 """The command line: ``paiban model|build|dist|bench …`` — a thin layer over ``stages``.
 
 In: arguments.  Out: files under ``build/`` and ``dist/``, diagnostics on
-stderr, and an exit code: 0 built, 1 build failed, 2 bad input or usage.
+stderr, and an exit code: 0 built, 1 build failed, 2 bad input or usage, 130
+stopped by Ctrl-C.
 Expected failures print one line (``paiban: <file>: <problem>``), never a
 traceback.  ``build`` of many seeds: see ``pipeline.batch`` (exit 2 only when
 every failure was bad input).
@@ -18,7 +19,7 @@ import logging
 import sys
 from pathlib import Path
 
-from .errors import EXIT_BAD_INPUT, EXIT_OK, PaibanError
+from .errors import EXIT_INTERRUPTED, EXIT_OK, PaibanError
 
 ROOT = Path.cwd()
 
@@ -126,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         print("paiban: interrupted", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

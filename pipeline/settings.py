@@ -5,7 +5,7 @@ general rule can decide, photos for photo gaps, and layout options.
 Out: ``Sidecar`` (frozen), or ``InputError`` naming the file, line and column
 of a YAML syntax error, or the key path of an unknown key or a wrong type.
 
-Only ``yaml.safe_load`` is used.  Paths (photos) are resolved against the
+Only ``yaml.SafeLoader`` is used (refusing a key given twice).  Paths (photos) are resolved against the
 sidecar's folder and must stay inside the project: absolute paths, ``..`` and
 symlinks that lead out are refused.  A photo must be, by its first bytes, a
 JPEG, PNG, GIF, WebP or SVG image (the raster types WeasyPrint draws that are
@@ -221,8 +221,31 @@ def photo_problem(path: Path) -> str:
                 f"(it starts with {data[:12]!r})")
     if found != PHOTO_TYPES[suffix]:
         return f"{path.name} holds {found} data but its name says {PHOTO_TYPES[suffix]}"
-    problem = _svg_problem(data) if found == "image/svg+xml" else ""
-    return f"{path.name} is not a static, self-contained SVG: {problem}" if problem else ""
+    if found == "image/svg+xml":
+        problem = _svg_problem(data)
+        return f"{path.name} is not a static, self-contained SVG: {problem}" if problem else ""
+    return _raster_problem(path.name, data)
+
+
+def _raster_problem(name: str, data: bytes) -> str:
+    """Why the JPEG/PNG/GIF/WebP ``data`` cannot be drawn ("" if it decodes whole):
+    a file can start right and still be cut short or damaged."""
+    import io
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()
+    except UnidentifiedImageError:
+        return f"{name} cannot be decoded: its data is damaged after the header"
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError,
+            Image.DecompressionBombWarning) as error:
+        return f"{name} cannot be decoded: {' '.join(str(error).split()) or type(error).__name__}"
+    return ""
 
 
 def _read_photos(data: Any, source: str, base: Path, root: Path) -> tuple[Photo, ...]:
@@ -267,6 +290,25 @@ def _read_layout(data: Any, source: str) -> Layout:
     return Layout(**out)
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses a key given twice in one mapping (PyYAML keeps the
+    last silently: a sidecar with two ``layout:`` blocks would lose the first)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[object, yaml.Node] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.setdefault(key, key_node)
+            except TypeError:  # an unhashable key: SafeLoader's own error follows
+                continue
+            if first is not key_node:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} is given twice (first on line "
+                    f"{first.start_mark.line + 1})", key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_sidecar(path: Path, root: Path) -> Sidecar:
     """Read and check a sidecar; a missing file gives the defaults."""
     source = str(path)
@@ -277,7 +319,7 @@ def load_sidecar(path: Path, root: Path) -> Sidecar:
     except (OSError, UnicodeDecodeError) as error:
         raise InputError(f"cannot read the sidecar: {error}", source) from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error).split("\n")[0]

@@ -98,7 +98,9 @@ def test_symlink_out_of_the_project_is_refused(project, tmp_path_factory):
 
 
 def test_photo_is_attached(project):
-    (project / "seeds" / "p.jpg").write_bytes(b"\xff\xd8\xff")
+    from PIL import Image
+
+    Image.new("RGB", (8, 6), (200, 40, 40)).save(project / "seeds" / "p.jpg", "JPEG")
     (project / "seeds" / SEED.with_suffix(".yaml").name).write_text(
         "photos:\n  - article: 请旅客\n    path: p.jpg\n    caption: 车站\n", encoding="utf-8")
     result = paiban(project, "model", "seeds/" + SEED.name)

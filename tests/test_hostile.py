@@ -553,6 +553,8 @@ SVG_OK = (b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width
     ("- just\n- a list\n", ["sidecar", "expected a mapping"]),
     ("photos:\n  - article: 请旅客\n    path: /etc/hostname\n", ["photos[0].path", "relative"]),
     ("photos:\n  - article: 请旅客\n    path: out/p.png\n", ["photos[0].path", "leads outside"]),
+    ("layout:\n  columns: 2\nedition:\n  paper: 报\nlayout:\n  columns: 1\n",
+     ["YAML syntax error", "line 5", "'layout' is given twice (first on line 1)"]),
 ])
 def test_broken_sidecar_build_exit_2(tmp_path, tmp_path_factory, font_cache, sidecar, words):
     project = make_project(tmp_path, font_cache, with_seed=True)
@@ -576,6 +578,8 @@ def test_sidecar_not_utf8_build_exit_2(tmp_path, font_cache):
 @pytest.mark.parametrize("name, data, words", [
     ("p.jpg", b"this is not an image\n", ["not a JPEG, PNG, GIF, WebP or SVG image"]),
     ("p.jpg", _png(), ["p.jpg holds image/png data", "image/jpeg"]),
+    ("p.png", _png()[:60], ["p.png cannot be decoded"]),  # the header right, the rest cut
+    ("p.png", _png()[:33] + bytes(len(_png()) - 33), ["p.png cannot be decoded"]),
     ("p.txt", _png(), ["p.txt is not named as an image"]),
     ("p.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
      ["<script>"]),
@@ -726,7 +730,7 @@ def interrupted(tmp_path_factory, font_cache, reference_dist):
 
 @pytest.mark.parametrize("case, words, exit_code", [
     ("no_room", ["cannot write", f"{SLUG}.pdf", "No space left on device"], 1),
-    ("interrupted", ["interrupted"], 2),
+    ("interrupted", ["interrupted"], 130),
 ])
 def test_a_failed_write_leaves_no_partial_file(request, case, words, exit_code):
     """The edition whose write failed is the previous one, whole; nothing else is left."""
