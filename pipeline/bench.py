@@ -425,6 +425,7 @@ def _targets(rows: list[Row]) -> list[Row]:
     by = {row.measure: row for row in rows}
     scale = {n: row for n in SCALES for row in rows if row.measure.startswith(f"{n}x text (")}
     checks = [
+        ("seed, `make pdf`, cold (issue 3)", "`make pdf`", "seconds", 1.3),
         ("seed, both editions, cold", "`make all` (both editions), as chosen", "seconds", 1.5),
         ("`make all` with nothing changed", "`make all`, nothing changed", "seconds", 0.3),
         (f"{BATCH_EDITIONS} editions, -j {BATCH_JOBS}", "whole batch", "seconds", 30.0),
