@@ -340,3 +340,16 @@ def font_face_css(subsets: Iterable[SubsetFace], url_for: Callable[[Path], str])
             f" format({_css_string(subset.format)});\n"
             "}\n")
     return "\n".join(rules)
+
+
+def extra_face(path: Path, family: str, weight: int) -> Face:
+    """A font file that is not in the manifest (a sidecar's ``fallback_font``) as a
+    ``Face`` of ``family`` and ``weight``; ``FontError`` if it cannot be read as a font."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise FontError(f"cannot read the font {path}: {error.strerror or error}") from None
+    if data[:4] not in (b"OTTO", b"\x00\x01\x00\x00", b"true"):
+        raise FontError(f"{path.name} is not an OpenType or TrueType font file"
+                        + (" (a collection: extract one face)" if data[:4] == b"ttcf" else ""))
+    return Face(family, weight, "normal", path.resolve(), hashlib.sha256(data).hexdigest())

@@ -402,6 +402,9 @@ def name_cells(edition: model.Edition) -> list[int]:
 SONG = "Paiban Serif"
 #: Hei (黑体): headlines, run-in heads, table heads.
 SANS = "Paiban Sans"
+#: After Song in every stack: a sidecar's ``fallback_font``, subset to the characters
+#: no bundled face draws (no such face is declared when there is none).
+FALLBACK = "Paiban Fallback"
 
 # Characters the print layouts set besides the edition's text: digits of page numbers
 # and counters, the contents' leader and heading, weekdays, spaces and dashes.
@@ -475,7 +478,7 @@ def render_print(edition: model.Edition, layout: Layout, font_css: str,
 
 
 __all__ = [
-    "LAYOUTS", "SONG", "SANS", "RUNNING_HEAD_PT", "Geometry", "article_id", "block_id", "model_ids",
+    "LAYOUTS", "SONG", "SANS", "FALLBACK", "RUNNING_HEAD_PT", "Geometry", "article_id", "block_id", "model_ids",
     "date_line", "edition_title", "document_dates", "title_text", "environment", "render_article",
     "render_print", "page_geometry", "length_pt", "page_size_pt", "face_text",
     "masthead_size", "running_heads", "display_width", "lead_index", "body_runs",

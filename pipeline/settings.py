@@ -106,6 +106,9 @@ class Sidecar:
     corrections: tuple[Correction, ...] = ()
     photos: tuple[Photo, ...] = ()
     layout: Layout = Layout()
+    #: A font file for characters no bundled face draws (rare name characters): a path
+    #: relative to the sidecar, stored relative to the project root; "" for none.
+    fallback_font: str = ""
     path: str = ""
 
 
@@ -290,6 +293,23 @@ def _read_layout(data: Any, source: str) -> Layout:
     return Layout(**out)
 
 
+_FONT_SUFFIXES = (".otf", ".ttf")
+
+
+def _read_fallback_font(data: Any, source: str, base: Path, root: Path) -> str:
+    """The fallback font's path relative to the project root ("" if none is named)."""
+    if data is None:
+        return ""
+    relative = _typed(data, str, "fallback_font", source)
+    path = safe_path(relative, base, root, "fallback_font", source)
+    if path.suffix.lower() not in _FONT_SUFFIXES:
+        raise InputError(f"fallback_font: {relative} is not named as a font "
+                         f"({', '.join(_FONT_SUFFIXES)})", source)
+    if not path.is_file():
+        raise InputError(f"fallback_font: {relative} does not exist", source)
+    return path.relative_to(root.resolve()).as_posix()
+
+
 class _StrictLoader(yaml.SafeLoader):
     """``yaml.SafeLoader`` that refuses a key given twice in one mapping (PyYAML keeps the
     last silently: a sidecar with two ``layout:`` blocks would lose the first)."""
@@ -331,5 +351,6 @@ def load_sidecar(path: Path, root: Path) -> Sidecar:
         corrections=_read_corrections(data.get("corrections"), source),
         photos=_read_photos(data.get("photos"), source, path.parent, root),
         layout=_read_layout(data.get("layout"), source),
+        fallback_font=_read_fallback_font(data.get("fallback_font"), source, path.parent, root),
         path=source,
     )

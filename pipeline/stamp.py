@@ -109,13 +109,16 @@ def environment_key(root: Path) -> str:
     return digest.hexdigest()
 
 
-def _photos(sidecar: Path, root: Path, data: bytes) -> list[Path]:
-    """The photo files a sidecar names (resolved as ``settings`` does)."""
-    if b"photos" not in data:  # most sidecars: no need to read YAML at all
+def _named_files(sidecar: Path, root: Path, data: bytes) -> list[Path]:
+    """The files a sidecar names — photos, a fallback font (resolved as ``settings``
+    does)."""
+    if b"photos" not in data and b"fallback_font" not in data:  # no need to read YAML
         return []
     from .settings import load_sidecar  # may raise InputError: the build reports it
 
-    return [root / photo.path for photo in load_sidecar(sidecar, root).photos]
+    read = load_sidecar(sidecar, root)
+    return [root / photo.path for photo in read.photos] + (
+        [root / read.fallback_font] if read.fallback_font else [])
 
 
 def edition_key(seed: Path, root: Path) -> str:
@@ -133,9 +136,9 @@ def edition_key(seed: Path, root: Path) -> str:
     if sidecar.is_file():
         data = sidecar.read_bytes()
         digest.update(b"sidecar\0" + hashlib.sha256(data).digest())
-        for photo in _photos(sidecar, root, data):
-            digest.update(f"photo {photo.relative_to(root).as_posix()}\0".encode())
-            digest.update(hashlib.sha256(photo.read_bytes()).digest())
+        for named in _named_files(sidecar, root, data):
+            digest.update(f"file {named.relative_to(root).as_posix()}\0".encode())
+            digest.update(hashlib.sha256(named.read_bytes()).digest())
     return digest.hexdigest()
 
 

@@ -63,6 +63,7 @@ def make_project(folder: Path, font_cache: Path, files: dict[str, bytes | str] |
         shutil.copy(SEED.with_suffix(".yaml"), folder / "seeds" / SEED.with_suffix(".yaml").name)
     for name, data in (files or {}).items():
         path = folder / "seeds" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(data, str):
             path.write_text(data, encoding="utf-8")
         else:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from .. import output, render, stages, stamp
 from ..errors import BuildError
-from ..fonts import SubsetFace, coverage_gaps, load_manifest, subset_face
+from ..fonts import SubsetFace, coverage_gaps, extra_face, load_manifest, subset_face
 from ..model import Edition, edition_text
 from .progress import StageCallback, weasyprint_stages
 
@@ -63,7 +63,8 @@ def _where(char: str, source_text: str) -> str:
 
 
 def edition_fonts(edition: Edition, root: Path, source_text: str = "",
-                  cache: Path | None = None) -> tuple[SubsetFace, ...]:
+                  cache: Path | None = None,
+                  fallback: Path | None = None) -> tuple[SubsetFace, ...]:
     """One subset of each bundled face for both editions; stop on a coverage gap.
 
     Each face gets the characters the layouts set in it (``render.face_text``);
@@ -72,16 +73,28 @@ def edition_fonts(edition: Edition, root: Path, source_text: str = "",
     system's fallback find their glyphs.  A character that Hei or Kai lacks is
     drawn by the next face of its stack, Song of the same weight, so it joins that
     subset (never a system font).  A character no bundled face draws stops the
-    build with one line naming it and its source lines, rather than a blank box.
+    build with one line naming it and its source lines, rather than a blank box —
+    unless the sidecar names a ``fallback`` font that draws it: then a subset of
+    that font to those characters is the family every stack ends in after Song
+    (``render.FALLBACK``).
     """
     cache = cache or root / "build" / "fonts"
     faces = load_manifest(root / "fonts", cache)
     everything = edition_text(edition) + layout_chars(root) + _ALWAYS
     song = [f for f in faces if f.family == render.SONG and f.weight == 400]
     gaps = coverage_gaps(everything, song, cache)
+    extra: tuple[SubsetFace, ...] = ()
+    if gaps and fallback is not None:
+        face = extra_face(fallback, render.FALLBACK, 400)
+        drawn = "".join(sorted(set(gaps) - set(coverage_gaps("".join(gaps), [face], cache))))
+        if drawn:
+            extra = (SubsetFace(face, subset_face(face, drawn, cache)),)
+            gaps = {char: where for char, where in gaps.items() if char not in drawn}
     if gaps:
         shown = "; ".join(_where(ch, source_text) for ch in sorted(gaps)[:8])
-        raise BuildError(f"{len(gaps)} character(s) no bundled font draws: {shown}")
+        by = "the bundled fonts nor the fallback font draw" if fallback else (
+            "no bundled font draws (a sidecar's fallback_font can name a font that does)")
+        raise BuildError(f"{len(gaps)} character(s) {by}: {shown}")
     wanted = dict(render.face_text(edition))
     wanted[(render.SONG, 400)] = wanted.get((render.SONG, 400), "") + everything
     for face in faces:
@@ -92,7 +105,7 @@ def edition_fonts(edition: Edition, root: Path, source_text: str = "",
             wanted[fallback] = wanted.get(fallback, "") + missing
     return tuple(
         SubsetFace(face, subset_face(face, wanted[(face.family, face.weight)], cache))
-        for face in faces if (face.family, face.weight) in wanted)
+        for face in faces if (face.family, face.weight) in wanted) + extra
 
 
 def preload(root: Path) -> None:
@@ -138,7 +151,8 @@ def build(seed: stages.Seed, formats: list[str], out_dir: Path, *, key: str | No
     edition = normalized.edition
     tell("fonts")
     log.info("Step 3 - Subsetting fonts")
-    faces = edition_fonts(edition, seed.root, stages.read(seed).text)
+    faces = edition_fonts(edition, seed.root, stages.read(seed).text, fallback=(
+        seed.root / sidecar.fallback_font if sidecar.fallback_font else None))
     out_dir = out_dir if out_dir.is_absolute() else seed.root / out_dir
     paths = {fmt: out_dir / f"{edition.meta.slug}.{fmt}" for fmt in ("pdf", "epub")
              if fmt in formats}
