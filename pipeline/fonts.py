@@ -30,6 +30,10 @@ from .errors import BuildError
 from .output import write_atomic
 
 
+#: The CSS family of a sidecar's fallback font (``render.FALLBACK`` re-exports it).
+FALLBACK_FAMILY = "Paiban Fallback"
+
+
 class FontError(BuildError):
     """A font file is missing, corrupt or unusable; the message names the file."""
 
@@ -43,6 +47,9 @@ class Face:
     style: str  # CSS font-style: "normal" or "italic"
     path: Path  # the font file
     sha256: str  # hex SHA-256 of the file, as the manifest records it
+    #: The licence's Reserved Font Names (OFL): a subset, a Modified Version, must not
+    #: use them as its name (``_without_reserved_names``).
+    reserved_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,17 @@ class SubsetFace:
 
     face: Face  # the face it was cut from; gives family, weight and style
     path: Path  # the subset file
+
+    @property
+    def file_name(self) -> str:
+        """The name the file takes in an e-book: the face's own (stable across
+        editions, unlike the cache's hash); without its Reserved Font Names, if any
+        ("PaibanKai-Regular.ttf"); marked as the sidecar's if it is the fallback."""
+        face = self.face
+        if face.reserved_names:
+            style = "Bold" if face.weight >= 700 else "Regular"
+            return f"{face.family.replace(' ', '')}-{style}{face.path.suffix.lower()}"
+        return ("fallback-" if face.family == FALLBACK_FAMILY else "") + face.path.name
 
     @property
     def format(self) -> str:
@@ -118,7 +136,8 @@ def _face_from_entry(entry: Mapping, fonts_dir: Path, manifest: Path,
         path = fonts_dir / entry["file"]
         face = Face(family=str(entry["css_family"]), weight=int(entry["weight"]),
                     style=str(entry.get("style", "normal")), path=path,
-                    sha256=str(entry["sha256"]).lower())
+                    sha256=str(entry["sha256"]).lower(),
+                    reserved_names=tuple(map(str, entry.get("reserved_font_names") or ())))
         size = int(entry["size"])
     except (KeyError, TypeError, ValueError) as error:
         raise FontError(f"{manifest}: bad face record ({error!r})") from None
@@ -241,8 +260,11 @@ def coverage_gaps(text: str, faces: Iterable[Face],
 
 
 def _subset_key(face: Face, codepoints: list[int]) -> str:
-    """Hex SHA-256 naming a subset: the font, the sorted characters, the subsetter."""
-    material = json.dumps([face.sha256, codepoints, SUBSETTER_VERSION])
+    """Hex SHA-256 naming a subset: the font, the sorted characters, the subsetter
+    (and the names it must drop, with the family it is renamed to)."""
+    renamed = [face.family, face.weight, list(face.reserved_names)] if face.reserved_names else []
+    material = json.dumps([face.sha256, codepoints, SUBSETTER_VERSION, *renamed],
+                          ensure_ascii=False)
     return hashlib.sha256(material.encode()).hexdigest()
 
 
@@ -261,9 +283,50 @@ def _subset_bytes(face: Face, codepoints: list[int]) -> bytes:
     subset_input.flags = SUBSET_FLAGS
     try:
         source = hb.Face(hb.Blob.from_file_path(str(face.path)))
-        return hb.subset(source, subset_input).blob.data
+        data = hb.subset(source, subset_input).blob.data
     except (OSError, RuntimeError) as error:
         raise FontError(f"cannot subset font file {face.path}: {error}") from None
+    return _without_reserved_names(data, face) if face.reserved_names else data
+
+
+# Name IDs that name the font (family, unique id, full and PostScript names, typographic
+# and WWS families, variations prefix); 0 (copyright), 13/14 (licence) are notices, kept.
+_FONT_NAME_IDS = (1, 3, 4, 6, 16, 17, 18, 20, 21, 22, 25)
+
+
+def _without_reserved_names(data: bytes, face: Face) -> bytes:
+    """The subset ``data`` renamed after its CSS family wherever a name record (or CFF
+    name) uses one of the face's Reserved Font Names.
+
+    OFL 1.1 condition 3: no Modified Version may use a Reserved Font Name — and a
+    subset is a Modified Version (openfontlicense.org, "Webfonts and Reserved Font
+    Names").  The copyright and licence records stay.  No timestamp is touched.
+    """
+    import io
+
+    font = TTFont(io.BytesIO(data), recalcTimestamp=False, recalcBBoxes=False)
+    family = face.family
+    plain = family.replace(" ", "")
+    style = "Bold" if face.weight >= 700 else "Regular"
+    new = {1: family, 16: family, 21: family, 4: f"{family} {style}", 18: f"{family} {style}",
+           6: f"{plain}-{style}", 20: f"{plain}-{style}", 25: plain,
+           3: f"{plain}-{style}; paiban subset"}
+    reserved = tuple(name.lower() for name in face.reserved_names)
+    if "name" in font:
+        for record in font["name"].names:
+            text = record.toUnicode(errors="replace").lower()
+            if record.nameID in _FONT_NAME_IDS and any(name in text for name in reserved):
+                record.string = new.get(record.nameID, f"{family} {style}")
+    if "CFF " in font:
+        cff = font["CFF "].cff
+        cff.fontNames = [f"{plain}-{style}"]
+        top = cff.topDictIndex[0]
+        for key, value in (("FullName", f"{family} {style}"), ("FamilyName", family)):
+            if any(name in str(getattr(top, key, "")).lower() for name in reserved):
+                setattr(top, key, value)
+    out = io.BytesIO()
+    font.save(out, reorderTables=False)
+    return out.getvalue()
 
 
 def subset_face(face: Face, chars: str, cache_dir: Path) -> Path:

@@ -29,7 +29,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from . import model, typography
+from . import fonts, model, typography
 from .settings import Layout
 
 LAYOUTS = Path(__file__).resolve().parent.parent / "layouts"
@@ -404,7 +404,7 @@ SONG = "Paiban Serif"
 SANS = "Paiban Sans"
 #: After Song in every stack: a sidecar's ``fallback_font``, subset to the characters
 #: no bundled face draws (no such face is declared when there is none).
-FALLBACK = "Paiban Fallback"
+FALLBACK = fonts.FALLBACK_FAMILY
 
 # Characters the print layouts set besides the edition's text: digits of page numbers
 # and counters, the contents' leader and heading, weekdays, spaces and dashes.

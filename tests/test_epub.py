@@ -468,7 +468,7 @@ def test_fonts_embedded_and_referenced(seed_book, faces):
     assert sorted(seed_book.path(url, css_name) for url in urls) == sorted(
         seed_book.path(href) for href in fonts_in)
     for subset in faces:
-        assert seed_book.read(seed_book.path(f"fonts/{subset.face.path.name}")) == (
+        assert seed_book.read(seed_book.path(f"fonts/{subset.file_name}")) == (
             subset.path.read_bytes())
     declared = set(re.findall(r'font-family: "([^"]+)"', css))
     used = set(re.findall(r'"(Paiban [A-Za-z]+)"', seed_book.read("EPUB/css/ebook.css").decode()))

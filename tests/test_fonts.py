@@ -198,6 +198,26 @@ def test_subset_all_takes_chars_per_family(faces, tmp_path) -> None:
     assert subsets[0].media_type == "font/ttf"
 
 
+def test_subsets_do_not_use_reserved_font_names(faces, subsets) -> None:
+    """OFL condition 3: LXGW WenKai reserves "霞鹜" and "LXGW"; its subset (a Modified
+    Version) is renamed after its CSS family, keeping the copyright and licence."""
+    kai_face = next(face for face in faces if face.family == "Paiban Kai")
+    assert kai_face.reserved_names == ("霞鹜", "LXGW")
+    kai = next(subset for subset in subsets if subset.face is kai_face)
+    names = {record.nameID: record.toUnicode() for record in TTFont(kai.path)["name"].names}
+    for name_id in (1, 3, 4, 6, 16, 17, 18, 21):
+        assert not any(word in names.get(name_id, "") for word in ("霞鹜", "LXGW")), name_id
+    assert names[1] == "Paiban Kai" and names[6] == "PaibanKai-Regular"
+    assert "LXGW" in names[0] and "Open Font License" in names[13]  # notices kept
+    assert kai.file_name == "PaibanKai-Regular.ttf"
+    # The vendored file itself is the original, unmodified (distributed as is).
+    assert "LXGW" in TTFont(kai_face.path, lazy=True)["name"].getDebugName(1)
+    # Faces without reserved names keep their names and file names.
+    serif = next(subset for subset in subsets if subset.face.family == "Paiban Serif")
+    assert serif.file_name == serif.face.path.name
+    assert TTFont(serif.path)["name"].getDebugName(1) == "Noto Serif CJK SC"
+
+
 def test_font_face_css(subsets) -> None:
     css = fonts.font_face_css(subsets, lambda path: f'fonts/{path.name}"x')
     assert css.count("@font-face") == 4
@@ -250,7 +270,7 @@ def test_weasyprint_sets_chinese_with_the_subsets(subsets, seed_text) -> None:
         f"<p>{html.escape(paragraph)}</p>")
     # Only our three families: no system font stood in for a missing glyph.
     assert set(_embedded_fonts(reader)) == {
-        "Noto Serif CJK SC", "Noto Sans CJK SC", "LXGW WenKai"}
+        "Noto Serif CJK SC", "Noto Sans CJK SC", "Paiban Kai"}  # the Kai subset renamed
     text = _squeeze("".join(page.extract_text() for page in reader.pages))
     assert text == _squeeze(headline + byline + paragraph)
 

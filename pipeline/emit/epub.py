@@ -244,9 +244,7 @@ def _font_items(faces: Sequence[SubsetFace]) -> tuple[list[ManifestItem], bytes]
     names: dict[Path, str] = {}
     items = []
     for number, subset in enumerate(faces, start=1):
-        # The face's own file name: stable across editions, unlike the cache's hash.
-        fallback = subset.face.family == render.FALLBACK  # a file of the sidecar's
-        href = f"fonts/{'fallback-' if fallback else ''}{subset.face.path.name}"
+        href = f"fonts/{subset.file_name}"
         names[subset.path] = href
         # Explicit media types (EPUB 3.3, "Core media types"), never a guess
         # from the system's MIME list, which lacks .otf/.ttf on minimal systems.
