@@ -31,6 +31,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "P131": ("doubt", "a table row had more cells than the header; extra cells joined"),
     "P140": ("info", "edition metadata inferred from the text"),
     "P141": ("doubt", "no edition date found in the text"),
+    "P142": ("doubt", "no paper name found in the text"),
     "P150": ("repair", "applied a correction from the sidecar"),
 }
 
