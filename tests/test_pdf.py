@@ -413,6 +413,30 @@ def test_each_pdf_object_is_serialized_once(built: Built, monkeypatch):
     assert len(deflated) > 1.8 * streams
 
 
+def test_expat_and_the_html5_parser_give_the_same_pdf(built: Built, monkeypatch):
+    """``pdf._html``: the print HTML is well-formed XML, parsed by expat; WeasyPrint's own
+    HTML5 parser makes the same tree, and so the same bytes."""
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    html = pdf.print_html(built.edition, built.layout, built.faces)
+    base = ROOT.as_uri() + "/"
+    import weasyprint
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the HTML5 parser was used for well-formed print HTML")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(weasyprint.tinyhtml5, "parse", refuse)
+        fast = pdf._html(html, base)
+    slow = HTML(string=html, base_url=base)
+    made = [document.render(font_config=FontConfiguration()).write_pdf(**pdf.PDF_OPTIONS)
+            for document in (fast, slow)]
+    assert made[0] == made[1]
+    # What XML 1.0 refuses goes to the HTML5 parser.
+    assert type(pdf._html("<!DOCTYPE html><html><body><p>a\x01</p></body></html>", base)) is HTML
+
+
 def test_rebuild_is_byte_identical(built: Built, tmp_path):
     faces = subsets(built.edition, tmp_path / "cache")  # a fresh font cache, elsewhere
     again = pdf.write_pdf(built.edition, built.layout, faces, tmp_path / "again.pdf")
