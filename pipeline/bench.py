@@ -288,7 +288,7 @@ def _whole_process_rows(project: Path, name: str, repeat: int) -> list[Row]:
                         "font subsets cached"))
     both = _repeat([*cmd, "all"], project, repeat, _remove(stamp))
     rows.append(Row("`make all` (both editions), as chosen", both.seconds, both.cpu, both.mb,
-                    "two processes when the load leaves a core idle"))
+                    "two processes wherever fork is safe (batch._print_process)"))
     run = _repeat([*cmd, "all"], project, repeat, _remove(build))
     rows.append(Row("`make all`, empty build/", run.seconds, run.cpu, run.mb,
                     "no font subsets, cmaps or library memo"))
