@@ -4,10 +4,19 @@ In: the raw bytes of a day's text file (and its name, for messages).
 Out: ``Source``: the text as ``str`` with LF newlines and no trailing spaces,
 plus the encoding it was read in.
 
-Accepted: UTF-8 with or without BOM, UTF-16/UTF-32 with BOM, GB18030 (which
-covers GBK and GB2312).  The same text in any of these gives the same ``str``,
-so the same model.  Binary data, bytes in no known encoding, empty or blank
-input raise ``InputError`` (exit code 2, one line, no traceback).
+Accepted: UTF-8 with or without BOM, UTF-16/UTF-32 with BOM, UTF-16 without
+BOM (told apart from binary data by what it decodes to), GB18030 (which covers
+GBK and GB2312), and Big5 (CP950, then Big5-HKSCS) for papers set in traditional
+characters.  The same text in any of these gives the same ``str``, so the same
+model.  Binary data, bytes in no known encoding, empty or blank input raise
+``InputError`` (exit code 2, one line, no traceback).
+
+Legacy encodings are guessed by plausibility, never by a byte-frequency library:
+a GB18030 reading is believed when nine in ten of its non-ASCII characters are
+GB2312's (common simplified characters and punctuation); a Big5 reading when nine
+in ten are Big5's first level (common traditional characters) or its symbols.
+Each encoding's text read as the other fails its test (measured on news text:
+Big5 read as GB18030, one in three).
 """
 
 from __future__ import annotations
@@ -63,6 +72,45 @@ def _plausible_gb(text: str) -> bool:
     return common / len(wide) >= _GB_PLAUSIBLE
 
 
+_BIG5_CODECS = ("cp950", "big5hkscs")
+
+
+def _plausible_big5(text: str) -> bool:
+    wide = [ch for ch in text if ord(ch) > 0x7F]
+    if not wide:
+        return True
+    common = 0
+    for ch in wide:
+        try:
+            lead = ch.encode("cp950")[0]
+        except UnicodeEncodeError:
+            continue
+        common += 0xA1 <= lead <= 0xC6  # symbols (A1-A3) and level 1 (A4-C6)
+    return common / len(wide) >= _GB_PLAUSIBLE
+
+
+def _textlike(char: str) -> bool:
+    """A character news text is made of: CJK, ASCII, Latin-1 letters, punctuation."""
+    code = ord(char)
+    return (char in "\n\t" or 0x20 <= code < 0x7F or 0xA0 <= code < 0x250
+            or 0x2000 <= code < 0x2070 or 0x3000 <= code < 0xA000 or 0xF900 <= code < 0xFB00
+            or 0xFE30 <= code < 0xFF70 or 0x20000 <= code < 0x32000)
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """``data`` as UTF-16 (LE or BE) when it reads as text that way, else None."""
+    if len(data) % 2 or b"\x00" not in data:
+        return None
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if "\n" in text and sum(map(_textlike, text)) >= _GB_PLAUSIBLE * len(text):
+            return text, encoding
+    return None
+
+
 def _decode(data: bytes, name: str) -> tuple[str, str]:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
@@ -72,6 +120,8 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
                 raise InputError(
                     f"starts with a {encoding} byte-order mark but byte {error.start + len(bom)} "
                     f"is not {encoding}", name) from None
+    if (found := _utf16_without_bom(data)) is not None:
+        return found
     if _looks_binary(data):
         raise InputError("looks like binary data, not text", name)
     try:
@@ -84,8 +134,16 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
         text = ""
     if text and _plausible_gb(text):
         return text, "gb18030"
+    for encoding in _BIG5_CODECS:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _plausible_big5(text):
+            return text, encoding
+        break  # a superset codec would read the same characters: no better
     raise InputError(
-        f"not UTF-8, UTF-16 or GB18030 text (byte {utf8_error.start} "
+        f"not UTF-8, UTF-16, GB18030 or Big5 text (byte {utf8_error.start} "
         f"is 0x{data[utf8_error.start]:02x}); convert it to UTF-8", name)
 
 

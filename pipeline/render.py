@@ -218,6 +218,25 @@ def name_cell(names: tuple[str, ...]) -> int:
     return max([_NAME_CELL_MIN, *(len(name) for name in names)])
 
 
+# The simplified characters of the templates' own words (目录, 页码, the e-book's
+# accessibility summary …) and their traditional forms, for editions in traditional
+# characters; tests/test_render.py checks every such character is here.
+_TRADITIONAL = str.maketrans(
+    "书单号图声头导当录报无标没独电码碍级纸细经结览记评详说读调转软过阅页顺题颜",
+    "書單號圖聲頭導當錄報無標沒獨電碼礙級紙細經結覽記評詳說讀調轉軟過閱頁順題顏")
+
+
+def traditional(language: str) -> bool:
+    """Whether ``language`` (BCP 47) is Chinese in traditional characters."""
+    tag = language.lower()
+    return tag.startswith(("zh-hant", "zh-tw", "zh-hk", "zh-mo"))
+
+
+def ui_text(text: str, language: str) -> str:
+    """A word of the layouts (目录) as an edition in ``language`` writes it (目錄)."""
+    return text.translate(_TRADITIONAL) if traditional(language) else text
+
+
 def environment() -> jinja2.Environment:
     """The Jinja2 environment of ``layouts/``: autoescaping, strict, with ``typeset``.
 
@@ -236,6 +255,7 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["typeset"] = typography.typeset
+    env.filters["ui"] = ui_text
     env.globals.update(
         kind=kind, article_id=article_id, block_id=block_id, lead_index=lead_index,
         body_runs=body_runs, cell_modes=cell_modes, name_cell=name_cell,
@@ -419,7 +439,7 @@ def face_text(edition: model.Edition) -> dict[tuple[str, int], str]:
     what ``print.css`` (and the e-book's stylesheet) set in them.
     """
     meta = edition.meta
-    hei, kai = ["目录"], [meta.publisher]
+    hei, kai = [ui_text("目录", meta.language)], [meta.publisher]
     for article in edition.articles:
         head = article.headline
         hei += [*head.titles, *article.label]
@@ -438,10 +458,10 @@ def face_text(edition: model.Edition) -> dict[tuple[str, int], str]:
                     kai.append(caption)
     everything = model.edition_text(edition) + meta.paper + meta.publisher + date_line(meta)
     return {
-        (SONG, 400): everything + _FURNITURE,
-        (SONG, 700): meta.paper + _FURNITURE,
-        (SANS, 700): "".join(hei) + _FURNITURE,
-        ("Paiban Kai", 400): "".join(kai) + _FURNITURE,
+        (SONG, 400): everything + ui_text(_FURNITURE, meta.language),
+        (SONG, 700): meta.paper + ui_text(_FURNITURE, meta.language),
+        (SANS, 700): "".join(hei) + ui_text(_FURNITURE, meta.language),
+        ("Paiban Kai", 400): "".join(kai) + ui_text(_FURNITURE, meta.language),
     }
 
 
@@ -478,7 +498,7 @@ def render_print(edition: model.Edition, layout: Layout, font_css: str,
 
 
 __all__ = [
-    "LAYOUTS", "SONG", "SANS", "FALLBACK", "RUNNING_HEAD_PT", "Geometry", "article_id", "block_id", "model_ids",
+    "LAYOUTS", "SONG", "SANS", "FALLBACK", "traditional", "ui_text", "RUNNING_HEAD_PT", "Geometry", "article_id", "block_id", "model_ids",
     "date_line", "edition_title", "document_dates", "title_text", "environment", "render_article",
     "render_print", "page_geometry", "length_pt", "page_size_pt", "face_text",
     "masthead_size", "running_heads", "display_width", "lead_index", "body_runs",

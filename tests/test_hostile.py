@@ -778,3 +778,27 @@ def test_output_folder_that_is_a_file_exit_1(tmp_path, font_cache):
     (project / "dist").write_text("not a folder", encoding="utf-8")
     assert_clean_failure(paiban(project, "build", "seeds/x.txt"), 1, "cannot write", "dist")
     assert (project / "dist").read_text(encoding="utf-8") == "not a folder"
+
+
+# --- a paper in traditional characters, in Big5 --------------------------------------------
+
+
+def test_a_big5_day_in_traditional_characters_builds(tmp_path, font_cache):
+    """Big5 is read (cp950), the edition is tagged zh-Hant, the layouts' own words are in
+    traditional characters (目錄, 頁碼), and both editions carry the text whole."""
+    data = (ROOT / "tests" / "cases" / "traditional_big5" / "input.txt").read_bytes()
+    project = make_project(tmp_path, font_cache, {"t.txt": data})
+    result = paiban(project, "build", "seeds/t.txt")
+    assert result.returncode == 0, result.stderr
+    text = data.decode("cp950")
+    body = "臺中市交通局今天宣布，全市一百二十處路口的智慧號誌系統正式啟用。"
+    assert body in text and body in squeeze(pdf_text(project / "dist" / "t.pdf"))
+    assert body in epub_text(project / "dist" / "t.epub")
+    docs = epub_documents(project / "dist" / "t.epub")
+    nav = next(doc for name, doc in docs.items() if name.endswith("nav.xhtml"))
+    shown = "".join(nav.itertext())
+    assert "目錄" in shown and "目录" not in shown
+    assert nav.get("lang") == "zh-Hant"
+    with zipfile.ZipFile(project / "dist" / "t.epub") as book:
+        opf = book.read("EPUB/package.opf").decode("utf-8")
+    assert "<dc:language>zh-Hant</dc:language>" in opf and "本書是報紙當日的電子版" in opf

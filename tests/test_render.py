@@ -303,3 +303,28 @@ def test_print_tables_get_measured_widths_and_the_ebook_does_not():
     html = render.render_print(edition, Layout(), "", one_em_each)
     assert 'class="data sized"' in html and html.count("<col style=") == 2
     assert "<colgroup>" not in render.render_article(article, 0)
+
+
+# --- the layouts' own words in traditional characters -------------------------------
+
+
+def test_every_simplified_word_of_the_layouts_has_its_traditional_form():
+    """A character of the templates' words that Big5 lacks is a simplified form: the
+    traditional map (``render.ui_text``) must turn it into one Big5 has."""
+    text = ""
+    for path in sorted(render.LAYOUTS.rglob("*.j2")):
+        if "site" not in path.parts:
+            text += re.sub(r"\{#.*?#\}", "", path.read_text(encoding="utf-8"), flags=re.S)
+    han = {ch for ch in text if "\u4e00" <= ch <= "\u9fff"}
+    converted = render.ui_text("".join(sorted(han)), "zh-Hant")
+    assert converted.encode("big5")  # raises on a simplified-only character left
+    assert render.ui_text("目录", "zh-TW") == "目錄" and render.ui_text("目录", "zh-CN") == "目录"
+
+
+def test_a_traditional_edition_shows_traditional_words():
+    article = Article(Headline(("臺中新聞",)), (Paragraph((Text("內容。"),), model.Span(2, 2)),),
+                      model.Span(1, 2))
+    edition = Edition(model.Meta("某某日報", "2022-03-31", language="zh-Hant"), (article,))
+    html = render.render_print(edition, Layout(), "")
+    assert "目錄" in html and "目录" not in html
+    assert render.face_text(edition)[(render.SANS, 700)].count("錄") >= 1

@@ -53,6 +53,8 @@ def layout_chars(root: Path) -> str:
         if path.is_file() and path.suffix in (".j2", ".css") and not path.name.endswith(
                 (".opf.j2", ".ncx.j2", ".xml.j2")) and not path.is_relative_to(site):
             found.update(ch for ch in path.read_text(encoding="utf-8") if ord(ch) > 0x7F)
+    # and their traditional forms, which editions in traditional characters show
+    found.update(render.ui_text("".join(found), "zh-Hant"))
     return "".join(sorted(found))
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from ..decode import Source
 from ..diagnostics import Diagnostic
 from ..errors import InputError
-from ..model import Article, Edition, Image, Meta, PhotoGap, SignOff, edition_text
+from ..model import Article, Edition, Image, Meta, PhotoGap, SignOff, article_text, edition_text
 from ..settings import Correction, Sidecar
 from .articles import to_articles
 from .blocks import Raw, to_blocks
@@ -101,6 +101,28 @@ def attach_photos(articles: list[Article], sidecar: Sidecar, source: str) -> lis
     return out
 
 
+# Share of Han characters outside GB2312 (the common simplified set) above which a
+# text is taken to be set in traditional characters: simplified news text has well
+# under 1% (rare name characters), traditional text 30-50%.
+_TRADITIONAL_SHARE = 0.15
+
+
+def script_language(articles: list[Article]) -> str:
+    """"zh-Hant" for text in traditional characters, else "zh-CN" (the sidecar's
+    ``edition.language`` overrides either: zh-TW, zh-HK …)."""
+    han = [ch for article in articles for ch in article_text(article)
+           if "\u4e00" <= ch <= "\u9fff"]
+    if not han:
+        return "zh-CN"
+    outside = 0
+    for ch in han:
+        try:
+            ch.encode("gb2312")
+        except UnicodeEncodeError:
+            outside += 1
+    return "zh-Hant" if outside / len(han) > _TRADITIONAL_SHARE else "zh-CN"
+
+
 def infer_meta(
     articles: list[Article], sidecar: Sidecar, name: str
 ) -> tuple[Meta, list[Diagnostic]]:
@@ -110,21 +132,24 @@ def infer_meta(
     given = sidecar.edition
     papers: Counter[str] = Counter()
     for article in articles:
-        if article.byline and article.byline.agency.endswith("讯"):
-            papers[re.sub(r"(本报)?讯$", "", article.byline.agency)] += 1
+        if article.byline and article.byline.agency.endswith(("讯", "訊")):
+            papers[re.sub(r"(本报|本報)?[讯訊]$", "", article.byline.agency)] += 1
         for block in article.body:
             if isinstance(block, SignOff):
                 for org in block.organisations:
-                    if org.endswith("报"):
+                    if org.endswith(("报", "報")):
                         papers[org] += 1
     papers.pop("", None)
     dates = [parse_date(b.date) for a in articles for b in a.body if isinstance(b, SignOff)]
     dates = [d for d in dates if d]
     paper = given.paper or (papers.most_common(1)[0][0] if papers else "")
     date = given.date or (dates[-1] if dates else "")
+    language = given.language or script_language(articles)
     if not given.paper or not given.date:
         diagnostics.append(Diagnostic(
-            "P140", 1, f"inferred paper {paper or '(unknown)'} and date {date or '(unknown)'}"))
+            "P140", 1, f"inferred paper {paper or '(unknown)'} and date {date or '(unknown)'}"
+            + (f"; language {language} (traditional characters)"
+               if language != "zh-CN" and not given.language else "")))
     if not date:
         diagnostics.append(Diagnostic("P141", 1, "no sign-off date found; the edition is undated"))
     if not paper:
@@ -135,7 +160,7 @@ def infer_meta(
     identifier = given.identifier or (
         "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"paiban:{paper}:{date}:{slug}")))
     meta = Meta(
-        paper=paper, date=date, language=given.language or "zh-CN",
+        paper=paper, date=date, language=language,
         identifier=identifier, slug=slug, publisher=given.publisher or paper,
     )
     return meta, diagnostics

@@ -11,13 +11,17 @@ import re
 from ..diagnostics import Diagnostic
 from ..model import Byline, Credit, Inline, Link, Text
 
-# 电头: an agency ending in 讯 or 电 ("本报讯", "新华社北京3月31日电"), then bracketed credits.
+# 电头: an agency ending in 讯 or 电 ("本报讯", "新华社北京3月31日电"; traditional
+# 訊/電), then bracketed credits.
 _BYLINE = re.compile(
-    r"^(?P<agency>[^\s（()，。“”：:]{2,24}?(?:讯|电))"
+    r"^(?P<agency>[^\s（()，。“”：:]{2,24}?(?:讯|电|訊|電))"
     r"(?P<open>[（(])(?P<credits>[^（()）]{2,80})(?P<close>[）)])"
 )
-# Roles that credit people in a byline (全媒体记者, 通讯员, 实习生 …).
-_ROLE = re.compile(r"^[\u4e00-\u9fff]*(?:记者|通讯员|实习生|编辑|摄影|摄|作者|撰稿|供稿|报道员|特约)$")
+# Roles that credit people in a byline (全媒体记者, 通讯员, 实习生 …; and in
+# traditional characters: 記者, 通訊員 …).
+_ROLE = re.compile(
+    r"^[\u4e00-\u9fff]*(?:记者|記者|通讯员|通訊員|实习生|實習生|编辑|編輯|摄影|攝影|摄|攝|作者"
+    r"|撰稿|供稿|报道员|報導員|報道員|特约|特約)$")
 # A personal name in a byline line: two to four ideographs (with ·).
 _PERSON = re.compile(r"^[\u4e00-\u9fff·]{2,5}$")
 # A bracketed column tag.
