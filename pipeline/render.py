@@ -477,10 +477,10 @@ def render_print(edition: model.Edition, layout: Layout, font_css: str,
     """
     geometry = page_geometry(layout)
     created, modified = document_dates(edition.meta)
-    column_pt = geometry.chars * geometry.body
+    table_pt = geometry.measure * geometry.body  # tables run across all columns (body_runs)
     articles = [render_article(article, index, han_latin_space=layout.han_latin_space,
                                table_widths={
-                                   number: column_widths(block, column_pt, measure)
+                                   number: column_widths(block, table_pt, measure)
                                    for number, block in enumerate(article.body)
                                    if isinstance(block, model.Table)} if measure else None)
                 for index, article in enumerate(edition.articles)]

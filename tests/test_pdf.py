@@ -352,6 +352,51 @@ def test_short_table_cells_do_not_wrap(built: Built):
         assert len(lines) == 1, "".join(cell.element.itertext())
 
 
+@pytest.mark.parametrize("columns", [1, 2])
+def test_table_columns_share_the_full_measure(built: Built, columns):
+    """A table runs across the text block in either layout (``render.body_runs``), and
+    its measured column widths are computed for that width: the seed's table sets every
+    cell in at most three lines, none wider than its cell.  (Computed for one column of
+    two, the long columns were squeezed to two characters: eight-line cells.)"""
+    layout = dataclasses.replace(built.layout, columns=columns)
+    document = (built.document if columns == built.layout.columns else
+                pdf.render_document(built.edition, layout, built.faces))
+    cells = [box for page in document.pages for box in boxes(page._page_box)
+             if box.element_tag == "td" and type(box).__name__ == "TableCellBox"]
+    assert len(cells) == 72  # 9 rows of 8 cells
+    for cell in cells:
+        lines = [b for b in boxes(cell) if type(b).__name__ == "LineBox"]
+        text = "".join(cell.element.itertext())
+        assert len(lines) <= 3, (columns, text, len(lines))
+        assert all(line.width <= cell.width + 0.5 for line in lines), text
+
+
+@pytest.mark.parametrize("columns", [1, 2])
+def test_a_field_line_is_never_split(built: Built, columns):
+    """Label and value of a field line (受理地点：…) side by side on one page.  (In two
+    columns the seed's address line was split by a page break: label on one page,
+    value on the next.)"""
+    layout = dataclasses.replace(built.layout, columns=columns)
+    document = (built.document if columns == built.layout.columns else
+                pdf.render_document(built.edition, layout, built.faces))
+    # The pages each field's text is set on (a row split by a page break sets its label
+    # on one page and its value, or the rest of it, on the next).
+    pages: dict[int, set[int]] = {}
+    fields = {}
+    for number, page in enumerate(document.pages):
+        for cell in boxes(page._page_box):
+            if cell.element_tag in ("dt", "dd") and type(cell).__name__ == "TableCellBox":
+                row = next(b for b in boxes(page._page_box)
+                           if cell in getattr(b, "children", ()))  # the field's row box
+                key = id(row.element)
+                fields[key] = "".join(row.element.itertext())
+                if any(getattr(b, "text", "").strip() for b in boxes(cell)):
+                    pages.setdefault(key, set()).add(number)
+    assert len(pages) >= 5
+    for key, numbers in pages.items():
+        assert len(numbers) == 1, fields[key]
+
+
 def test_long_table_repeats_its_head_and_never_splits_a_row(built: Built, font_cache):
     rows = tuple((f"甲{n:02d}", "一二三四五六七八九十" * (n % 3 + 1)) for n in range(90))
     edition = Edition(Meta("样报", "2022-03-31", publisher="样报社"), (Article(
