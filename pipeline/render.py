@@ -167,50 +167,83 @@ def cell_modes(table: model.Table) -> tuple[str, ...]:
 
 
 #: The print edition's tables: type size, and cell padding and rule width (pt).  The
-#: stylesheet gets them from here (``_geometry.css.j2``): ``column_widths`` needs them.
+#: stylesheet gets them from here (``_geometry.css.j2``): ``table_setting`` needs them.
 TABLE_PT = 9.0
 TABLE_PAD_PT = 4.0
 TABLE_RULE_PT = 0.5
+#: The least type size a dense table is set in (小六号, as papers set statistics).
+TABLE_MIN_PT = 6.5
 
 #: ``measure(text, header)``: the width of ``text`` on one line, in em of its size —
 #: set in the header's face when ``header`` is true, else the body's.
 Measure = Callable[[str, bool], float]
 
 
-def column_widths(table: model.Table, width_pt: float, measure: Measure) -> tuple[float, ...]:
-    """Each column's share of ``table``'s width, in percent (they add up to 100).
+@dataclass(frozen=True)
+class TableSetting:
+    """How the print edition sets one table (``table_setting``)."""
 
-    What the automatic table layout (CSS 2.1 §17.5.2.2) would give, from measured
-    text instead of trial line breaks (WeasyPrint's auto layout breaks each cell's
-    text at every opportunity to find its least width: a tenth of a second for a
-    90-cell table): each column needs at least its least width (a ``nowrap``
-    cell whole, a ``words`` cell's longest word, else its widest character) and at
-    most its widest cell on one line; room beyond the least widths goes to the
-    columns in proportion to what more they could use.
-    """
-    modes = cell_modes(table)
-    pad = (2 * TABLE_PAD_PT + TABLE_RULE_PT) / TABLE_PT  # em, per cell
-    least = [pad] * len(modes)
-    most = [pad] * len(modes)
+    widths: tuple[float, ...]  # each column's share of the table's width, percent
+    size_pt: float  # type size: TABLE_PT, less for a table too dense for it
+    modes: tuple[str, ...]  # cell_modes, short columns allowed to wrap if still too dense
+
+    @property
+    def style(self) -> str:
+        """The table element's style attribute ("" at the usual size)."""
+        return f"font-size: {self.size_pt:g}pt" if self.size_pt < TABLE_PT else ""
+
+
+def _extents(table: model.Table, modes: list[str],
+             measure: Measure) -> tuple[list[float], list[float]]:
+    """Each column's least and most text width in em: a ``nowrap`` cell whole, a
+    ``words`` cell's longest word, else its widest character; the widest cell on one
+    line."""
+    least = [0.0] * len(modes)
+    most = [0.0] * len(modes)
     for header, row in ((True, table.header), *((False, row) for row in table.rows)):
         for column, cell in enumerate(row[:len(modes)]):
             text = cell.strip()
             if not text:
                 continue
-            whole = measure(text, header)
             pieces = ([text] if modes[column] == "nowrap" else
                       text.split() if modes[column] == "words" else list(set(text) - {" "}))
-            least[column] = max(least[column], pad + max(measure(p, header) for p in pieces))
-            most[column] = max(most[column], pad + whole)
-    room = width_pt / TABLE_PT
-    if sum(most) <= room:
-        widths = [w * room / sum(most) for w in most]
-    elif sum(least) >= room:
+            least[column] = max(least[column], max(measure(p, header) for p in pieces))
+            most[column] = max(most[column], measure(text, header))
+    return least, most
+
+
+def table_setting(table: model.Table, width_pt: float, measure: Measure) -> TableSetting:
+    """Column widths and type size of ``table`` set ``width_pt`` wide.
+
+    The widths are what the automatic table layout (CSS 2.1 §17.5.2.2) would give,
+    from measured text instead of trial line breaks (WeasyPrint's auto layout breaks
+    each cell's text at every opportunity to find its least width: a tenth of a
+    second for a 90-cell table): each column gets at least its least width and the
+    room beyond goes to the columns in proportion to what more they could use.  A
+    table whose least widths do not fit is set smaller, down to ``TABLE_MIN_PT``;
+    if even that is too wide, its short columns may wrap too (rather than run into
+    each other).
+    """
+    modes = list(cell_modes(table))
+    pad = 2 * TABLE_PAD_PT + TABLE_RULE_PT  # pt, per cell
+    least, most = _extents(table, modes, measure)
+    text_room = width_pt - pad * len(modes)
+    size = TABLE_PT
+    if sum(least) * size > text_room:
+        size = max(TABLE_MIN_PT, math.floor(text_room / sum(least) * 4) / 4)
+        if sum(least) * size > text_room:
+            modes = ["" if mode == "nowrap" else mode for mode in modes]
+            least, most = _extents(table, modes, measure)
+    least = [w * size + pad for w in least]
+    most = [w * size + pad for w in most]
+    if sum(most) <= width_pt:
+        widths = [w * width_pt / sum(most) for w in most]
+    elif sum(least) >= width_pt:
         widths = least
     else:
-        spare, wants = room - sum(least), [m - n for m, n in zip(most, least)]
+        spare, wants = width_pt - sum(least), [m - n for m, n in zip(most, least)]
         widths = [n + spare * want / sum(wants) for n, want in zip(least, wants)]
-    return tuple(100 * w / sum(widths) for w in widths)
+    return TableSetting(tuple(100 * w / sum(widths) for w in widths), size, tuple(modes))
 
 
 def name_cell(names: tuple[str, ...]) -> int:
@@ -267,17 +300,17 @@ def _environment() -> jinja2.Environment:
 def render_article(article: model.Article, index: int, *,
                    han_latin_space: str = typography.DEFAULT_HAN_LATIN_SPACE,
                    image_src: Callable[[str], str] = str,
-                   table_widths: dict[int, tuple[float, ...]] | None = None) -> Markup:
+                   tables: dict[int, TableSetting] | None = None) -> Markup:
     """One article as an XHTML ``<article id="a{index}">`` fragment.
 
     ``image_src`` turns an ``Image.path`` (relative to the project root) into the
-    ``src`` the output uses; by default the path itself.  ``table_widths``: the
-    column widths (percent, ``column_widths``) of the tables, by block number; a
-    table without them is left to the reader's automatic layout (the e-book).
+    ``src`` the output uses; by default the path itself.  ``tables``: how the
+    tables are set (``table_setting``), by block number; a table without one is
+    left to the reader's automatic layout (the e-book).
     """
     template = environment().get_template("article.html.j2")
     return Markup(template.render(article=article, index=index, hls=han_latin_space,
-                                  image_src=image_src, table_widths=table_widths or {}))
+                                  image_src=image_src, tables=tables or {}))
 
 
 # --- the print page ------------------------------------------------------------
@@ -473,14 +506,14 @@ def render_print(edition: model.Edition, layout: Layout, font_css: str,
     in the ``<style>`` element as is).  Images are referenced relative to the
     project root, which the caller passes to WeasyPrint as the base URL.  With
     ``measure`` (the fonts' widths), tables get their column widths from here
-    (``column_widths``) and a fixed layout.
+    and type size (``table_setting``) and a fixed layout.
     """
     geometry = page_geometry(layout)
     created, modified = document_dates(edition.meta)
     table_pt = geometry.measure * geometry.body  # tables run across all columns (body_runs)
     articles = [render_article(article, index, han_latin_space=layout.han_latin_space,
-                               table_widths={
-                                   number: column_widths(block, table_pt, measure)
+                               tables={
+                                   number: table_setting(block, table_pt, measure)
                                    for number, block in enumerate(article.body)
                                    if isinstance(block, model.Table)} if measure else None)
                 for index, article in enumerate(edition.articles)]
@@ -502,5 +535,5 @@ __all__ = [
     "date_line", "edition_title", "document_dates", "title_text", "environment", "render_article",
     "render_print", "page_geometry", "length_pt", "page_size_pt", "face_text",
     "masthead_size", "running_heads", "display_width", "lead_index", "body_runs",
-    "cell_modes", "column_widths", "name_cell", "kind", "Measure", "TABLE_PT",
+    "cell_modes", "table_setting", "TableSetting", "name_cell", "kind", "Measure", "TABLE_PT",
 ]

@@ -259,7 +259,7 @@ def test_edition_title_falls_back_when_the_text_names_no_paper_or_date():
     assert render.edition_title(Edition(Meta("", "", slug="x"), ())) == "x"
 
 
-# --- table column widths (print: measured, fixed layout) ----------------------------
+# --- table settings (print: measured widths, fixed layout, smaller type if dense) ------
 
 PAD_EM = (2 * render.TABLE_PAD_PT + render.TABLE_RULE_PT) / render.TABLE_PT
 
@@ -268,32 +268,55 @@ def one_em_each(text: str, header: bool) -> float:
     return float(len(text))
 
 
+def widths(table, width_pt=46 * 10.5):
+    return render.table_setting(table, width_pt, one_em_each).widths
+
+
 def test_column_widths_a_short_column_keeps_one_line_the_long_one_wraps():
     table = model.Table(("姓名", "简历"), (("王小明", "长" * 90), ("李四", "短")),
                         model.Span(1, 3))
     width_pt = 46 * 10.5
-    widths = render.column_widths(table, width_pt, one_em_each)
-    assert sum(widths) == pytest.approx(100)
+    shares = widths(table, width_pt)
+    assert sum(shares) == pytest.approx(100)
     room = width_pt / render.TABLE_PT
     # 王小明 on one line (a nowrap column: its least width is its widest cell); the
     # column that cannot fit anyway takes all the rest.
-    assert widths[0] / 100 * room == pytest.approx(3 + PAD_EM)
+    assert shares[0] / 100 * room == pytest.approx(3 + PAD_EM)
 
 
 def test_column_widths_when_everything_fits_share_the_spare_room_by_width():
     table = model.Table(("甲", "乙乙"), (("一二三", "一二三四五六"),), model.Span(1, 2))
-    widths = render.column_widths(table, 46 * 10.5, one_em_each)
-    assert widths[1] / widths[0] == pytest.approx((6 + PAD_EM) / (3 + PAD_EM))
+    shares = widths(table)
+    assert shares[1] / shares[0] == pytest.approx((6 + PAD_EM) / (3 + PAD_EM))
 
 
 def test_column_widths_words_columns_break_only_between_words():
     table = model.Table(("学历", "职务"), (("在职研究生 管理学博士", "书" * 80),),
                         model.Span(1, 2))
-    widths = render.column_widths(table, 46 * 10.5, one_em_each)
+    shares = widths(table)
     room = 46 * 10.5 / render.TABLE_PT
     assert render.cell_modes(table)[0] == "words"
     # At least its longest word; less than its whole line (it wraps, between words).
-    assert 5 + PAD_EM <= widths[0] / 100 * room < 11 + PAD_EM
+    assert 5 + PAD_EM <= shares[0] / 100 * room < 11 + PAD_EM
+
+
+def test_a_dense_table_is_set_smaller_and_then_wraps_its_short_columns():
+    """Eight columns of 6-character cells do not fit 46 characters at 9pt: the type goes
+    down (never below 小六 6.5pt); fourteen such columns do not fit even then, and their
+    cells may wrap rather than run into each other."""
+    def table(columns):
+        return model.Table(tuple(f"第{i}项指标" for i in range(columns)),
+                           (tuple("12.5万元" for _ in range(columns)),),
+                           model.Span(1, 2))
+
+    assert render.table_setting(table(4), 46 * 10.5, one_em_each).style == ""
+    dense = render.table_setting(table(8), 46 * 10.5, one_em_each)
+    assert render.TABLE_MIN_PT <= dense.size_pt < render.TABLE_PT
+    assert dense.style == f"font-size: {dense.size_pt:g}pt" and "nowrap" in dense.modes
+    # The least widths fit at that size: 8 * (6 em + padding) within the measure.
+    assert 8 * (6 * dense.size_pt + 2 * render.TABLE_PAD_PT + render.TABLE_RULE_PT) <= 46 * 10.5
+    denser = render.table_setting(table(14), 46 * 10.5, one_em_each)
+    assert denser.size_pt == render.TABLE_MIN_PT and "nowrap" not in denser.modes
 
 
 def test_print_tables_get_measured_widths_and_the_ebook_does_not():
