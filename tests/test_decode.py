@@ -74,3 +74,32 @@ def test_big5_reads_as_traditional_chinese(encoding):
 def test_simplified_and_traditional_are_not_mistaken_for_each_other():
     assert decode(TEXT.encode("gb18030")).encoding == "gb18030"  # not Big5
     assert decode(TRADITIONAL.encode("cp950")).encoding == "cp950"  # not GB18030
+
+
+# --- properties ---------------------------------------------------------------------------
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(st.binary(max_size=3000))
+def test_any_bytes_decode_or_give_one_clear_error(data):
+    try:
+        source = decode(data, "x.txt")
+    except InputError as error:
+        line = error.line()
+        assert line.startswith("x.txt: ") and "\n" not in line
+    else:
+        assert source.text.strip() and "\r" not in source.text
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",),
+                                      blacklist_characters="\x00"), min_size=1, max_size=400))
+def test_utf8_text_reads_back_as_itself(text):
+    """UTF-8 is tried before every legacy guess: its text is never mistaken for another."""
+    try:
+        source = decode(text.encode("utf-8"))
+    except InputError:
+        return  # blank, or control characters enough to look binary
+    expected = text.replace("\r\n", "\n").replace("\r", "\n")
+    assert source.encoding == "utf-8"
+    assert source.text == "\n".join(line.rstrip(" \u00a0\u3000") for line in expected.split("\n"))
