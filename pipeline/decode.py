@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .errors import InputError
@@ -58,35 +59,32 @@ def _looks_binary(data: bytes) -> bool:
     return controls > max(8, len(data) // 50)
 
 
-def _plausible_gb(text: str) -> bool:
+def _encoded_lead(char: str, encoding: str) -> int | None:
+    """The first byte of ``char`` in ``encoding``; None if it has no such character."""
+    try:
+        return char.encode(encoding)[0]
+    except UnicodeEncodeError:
+        return None
+
+
+def _common_gb(char: str) -> bool:
+    """In GB2312: the common simplified characters and punctuation."""
+    return _encoded_lead(char, "gb2312") is not None
+
+
+def _common_big5(char: str) -> bool:
+    """In Big5's symbols (lead byte A1-A3) or its first level of characters (A4-C6)."""
+    lead = _encoded_lead(char, "cp950")
+    return lead is not None and 0xA1 <= lead <= 0xC6
+
+
+def _plausible(text: str, common: Callable[[str], bool]) -> bool:
+    """Nine in ten of the text's non-ASCII characters are ``common`` ones."""
     wide = [ch for ch in text if ord(ch) > 0x7F]
-    if not wide:
-        return True
-    common = 0
-    for ch in wide:
-        try:
-            ch.encode("gb2312")
-            common += 1
-        except UnicodeEncodeError:
-            pass
-    return common / len(wide) >= _GB_PLAUSIBLE
+    return not wide or sum(map(common, wide)) >= _GB_PLAUSIBLE * len(wide)
 
 
 _BIG5_CODECS = ("cp950", "big5hkscs")
-
-
-def _plausible_big5(text: str) -> bool:
-    wide = [ch for ch in text if ord(ch) > 0x7F]
-    if not wide:
-        return True
-    common = 0
-    for ch in wide:
-        try:
-            lead = ch.encode("cp950")[0]
-        except UnicodeEncodeError:
-            continue
-        common += 0xA1 <= lead <= 0xC6  # symbols (A1-A3) and level 1 (A4-C6)
-    return common / len(wide) >= _GB_PLAUSIBLE
 
 
 def _textlike(char: str) -> bool:
@@ -132,14 +130,14 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
         text = data.decode("gb18030")
     except UnicodeDecodeError:
         text = ""
-    if text and _plausible_gb(text):
+    if text and _plausible(text, _common_gb):
         return text, "gb18030"
     for encoding in _BIG5_CODECS:
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        if _plausible_big5(text):
+        if _plausible(text, _common_big5):
             return text, encoding
         break  # a superset codec would read the same characters: no better
     raise InputError(
