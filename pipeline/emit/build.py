@@ -103,8 +103,8 @@ def edition_fonts(edition: Edition, root: Path, source_text: str = "",
         key = (face.family, face.weight)
         if face.family != render.SONG and key in wanted:
             missing = "".join(coverage_gaps(wanted[key], [face], cache))
-            fallback = (render.SONG, face.weight)
-            wanted[fallback] = wanted.get(fallback, "") + missing
+            song_of_weight = (render.SONG, face.weight)  # the next face of its stack
+            wanted[song_of_weight] = wanted.get(song_of_weight, "") + missing
     return tuple(
         SubsetFace(face, subset_face(face, wanted[(face.family, face.weight)], cache))
         for face in faces if (face.family, face.weight) in wanted) + extra

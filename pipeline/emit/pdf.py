@@ -171,8 +171,14 @@ def serialize_once() -> None:
     def remembered(computed: property) -> property:
         def data(self):
             memo = getattr(local, "memo", None)
-            if memo is None or id(self) not in memo:
+            if memo is None:
                 return computed.fget(self)
+            if id(self) not in memo:
+                # The object stream pydyf makes during the write is hashed too: objects
+                # added to the document since the write began are remembered as well.
+                if not any(added is self for added in local.objects[local.known:]):
+                    return computed.fget(self)
+                memo[id(self)] = None
             found = memo[id(self)]
             if found is None:
                 found = memo[id(self)] = computed.fget(self)
@@ -185,10 +191,11 @@ def serialize_once() -> None:
 
     def write_once(self, *args, **kwargs):
         local.memo = dict.fromkeys(map(id, self.objects))
+        local.objects, local.known = self.objects, len(self.objects)
         try:
             return write(self, *args, **kwargs)
         finally:
-            local.memo = None
+            local.memo = local.objects = None
 
     write_once.__wrapped__ = write  # type: ignore[attr-defined]
     pydyf.PDF.write = write_once
