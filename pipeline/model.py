@@ -141,10 +141,16 @@ Block = Union[Paragraph, Heading, Table, NameList, Fields, SignOff, PhotoGap]
 
 @dataclass(frozen=True)
 class Credit:
-    """One role in a byline and the people credited in it (全媒体记者 → 张三)."""
+    """One role in a byline and the people credited in it (全媒体记者 → 张三).
+
+    As printed: the role, a space unless ``spaced`` is false (记者张三), and the
+    names joined by ``separator`` (" ", or "、": 记者张三、李四).
+    """
 
     role: str
     names: tuple[str, ...]
+    spaced: bool = True
+    separator: str = " "
 
 
 @dataclass(frozen=True)
@@ -221,7 +227,8 @@ def inline_text(inlines: tuple[Inline, ...]) -> str:
 def byline_text(byline: Byline) -> str:
     """The byline as printed: 本报讯（全媒体记者 张三 通讯员 李四）."""
     credits = " ".join(
-        " ".join((credit.role, *credit.names)) for credit in byline.credits
+        credit.role + (" " if credit.spaced and credit.names else "")
+        + credit.separator.join(credit.names) for credit in byline.credits
     )
     if not byline.credits:
         return byline.agency

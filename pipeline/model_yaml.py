@@ -126,6 +126,10 @@ def _from_data(data: Any, tp: Any, path: str) -> Any:
             elif f.default is dataclasses.MISSING:
                 raise ModelError(f"{path}.{name}: missing for {tp.__name__}")
         return tp(**kwargs)
+    if tp is bool:
+        if type(data) is not bool:
+            raise ModelError(f"{path}: expected true or false")
+        return data
     if tp is str:
         if not isinstance(data, str):
             raise ModelError(f"{path}: expected text, got {type(data).__name__}")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pipeline.decode import Source
 from pipeline.model import (
     Heading, LineBreak, Link, Paragraph, PhotoGap, SignOff, Text,
-    inline_text,
+    byline_text, inline_text,
 )
 from pipeline.normalize import normalize
-from pipeline.normalize.structure import inlines, parse_byline, run_in_head
+from pipeline.normalize.structure import inlines, parse_byline, parse_byline_line, run_in_head
 from pipeline.normalize.text import is_heading_like, parse_date, spanning_word
 
 BODY = "这是一段完整的正文内容，用来说明会议的主要精神和工作部署，内容相当充实。"
@@ -24,6 +26,33 @@ def test_byline_agency_and_roles():
     assert [(c.role, c.names) for c in byline.credits] == [("记者", ("王五",)), ("实习生", ("赵六", "钱七"))]
     assert rest == "正文开始。"
     assert parse_byline("本报讯(记者 张三)正文。")[0].brackets == "()"
+
+
+@pytest.mark.parametrize("text, agency, credits, brackets, rest", [
+    # Xinhua's form: role and names run together, names parted by 、
+    ("新华社北京3月30日电（记者张三、李四）国务院总理主持召开会议。", "新华社北京3月30日电",
+     [("记者", ("张三", "李四"), False, "、")], "（）", "国务院总理主持召开会议。"),
+    # no brackets: the credits after a space, the text after another
+    ("本报讯 记者王五 通讯员赵六 近日，记者在田间看到春耕。", "本报讯",
+     [("记者", ("王五",), False, " "), ("通讯员", ("赵六",), False, " ")], "",
+     "近日，记者在田间看到春耕。"),
+    ("本報訊（記者 王大明 通訊員 陳小華）臺中市交通局今天宣布。", "本報訊",
+     [("記者", ("王大明",), True, " "), ("通訊員", ("陳小華",), True, " ")], "（）",
+     "臺中市交通局今天宣布。"),
+])
+def test_byline_forms(text, agency, credits, brackets, rest):
+    byline, after = parse_byline(text)
+    assert (byline.agency, byline.brackets, after) == (agency, brackets, rest)
+    assert [(c.role, c.names, c.spaced, c.separator) for c in byline.credits] == credits
+    # As printed, the byline is the source's characters (spaces aside).
+    assert byline_text(byline).replace(" ", "") + after.replace(" ", "") == text.replace(" ", "")
+
+
+def test_byline_line_forms():
+    assert parse_byline_line("□本报记者 孙七").agency == "□"
+    assert parse_byline_line("记者张三、李四").credits[0].names == ("张三", "李四")
+    assert parse_byline_line("本报记者 张三、李四 王五") is None  # separators mixed
+    assert parse_byline_line("□不是署名的一行") is None
 
 
 def test_not_a_byline():

@@ -17,13 +17,19 @@ _BYLINE = re.compile(
     r"^(?P<agency>[^\s（()，。“”：:]{2,24}?(?:讯|电|訊|電))"
     r"(?P<open>[（(])(?P<credits>[^（()）]{2,80})(?P<close>[）)])"
 )
+# The same agency with its credits after a space, no brackets: 本报讯 记者王五 通讯员赵六 …
+_AGENCY = re.compile(r"^[^\s（()，。“”：:]{2,24}?(?:讯|电|訊|電)$")
 # Roles that credit people in a byline (全媒体记者, 通讯员, 实习生 …; and in
 # traditional characters: 記者, 通訊員 …).
-_ROLE = re.compile(
-    r"^[\u4e00-\u9fff]*(?:记者|記者|通讯员|通訊員|实习生|實習生|编辑|編輯|摄影|攝影|摄|攝|作者"
-    r"|撰稿|供稿|报道员|報導員|報道員|特约|特約)$")
+_ROLES = (r"(?:记者|記者|通讯员|通訊員|实习生|實習生|编辑|編輯|摄影|攝影|摄|攝|作者"
+          r"|撰稿|供稿|报道员|報導員|報道員|特约|特約)")
+_ROLE = re.compile(rf"^[\u4e00-\u9fff]*{_ROLES}$")
+# A role with its names run on, no space: 记者张三, 记者张三、李四 (Xinhua's form).
+_ROLE_NAMES = re.compile(rf"^(?P<role>[\u4e00-\u9fff]{{0,6}}?{_ROLES})(?P<names>[\u4e00-\u9fff·、]{{2,}})$")
 # A personal name in a byline line: two to four ideographs (with ·).
 _PERSON = re.compile(r"^[\u4e00-\u9fff·]{2,5}$")
+# An ornament some papers set before a byline line: □本报记者 张三.
+_ORNAMENT = "□■◆◇●○▲△★☆◎"
 # A bracketed column tag.
 _LABEL = re.compile(r"^[【〖［\[][^【】〖〗［］\[\]]{1,20}[】〗］\]]$")
 # Run-in section heads: 一、…。  （一）…。  1. …。 — a short first sentence.
@@ -36,43 +42,70 @@ _BRACKETED_URL = re.compile(r"<((?:https?://|mailto:)[^<>\s]+)>")
 _BARE_URL = re.compile(r"(?:https?://|mailto:)[A-Za-z0-9\-._~:/?#\[\]@!$&'*+,;=%]+")
 
 
-def parse_byline(text: str) -> tuple[Byline, str] | None:
-    """The byline at the start of a lead paragraph and the text after it, or None."""
-    match = _BYLINE.match(text)
-    if not match:
-        return None
+def _names(text: str) -> tuple[tuple[str, ...], str] | None:
+    """Names run together with 、 (张三、李四) or one name: (names, separator)."""
+    names = tuple(text.split("、"))
+    if all(_PERSON.match(name) for name in names):
+        return names, "、" if len(names) > 1 else " "
+    return None
+
+
+def _credits(tokens: list[str]) -> tuple[Credit, ...] | None:
+    """The credits of whitespace-separated byline tokens — roles followed by names
+    (全媒体记者 张三 李四), or roles with their names run on (记者张三、李四) — or None
+    if a token is neither or a role credits nobody."""
     credits: list[Credit] = []
-    for token in match["credits"].split():
+    for token in tokens:
+        fused = _ROLE_NAMES.match(token)
         if _ROLE.match(token):
             credits.append(Credit(token, ()))
-        elif credits:
-            last = credits[-1]
-            credits[-1] = Credit(last.role, (*last.names, token))
+        elif fused and (names := _names(fused["names"])):
+            credits.append(Credit(fused["role"], names[0], spaced=False, separator=names[1]))
+        elif credits and credits[-1].spaced and (found := _names(token)):
+            last, (names, separator) = credits[-1], found
+            if last.names and (last.separator != " " or separator != " "):
+                return None  # 张三、李四 王五: separators mixed, not a form we know
+            credits[-1] = Credit(last.role, (*last.names, *names), separator=separator)
         else:
-            return None  # names with no role: not a byline we can read
-    if not credits:
+            return None
+    if not credits or any(not credit.names for credit in credits):
         return None
-    brackets = match["open"] + match["close"]
-    return Byline(match["agency"], tuple(credits), brackets), text[match.end():]
+    return tuple(credits)
+
+
+def parse_byline(text: str) -> tuple[Byline, str] | None:
+    """The byline at the start of a lead paragraph and the text after it, or None:
+    本报讯（记者 张三）…, 新华社北京3月31日电（记者张三、李四）…, or without brackets
+    本报讯 记者王五 通讯员赵六 近日……"""
+    match = _BYLINE.match(text)
+    if match:
+        credits = _credits(match["credits"].split())
+        if credits is None:
+            return None
+        brackets = match["open"] + match["close"]
+        return Byline(match["agency"], credits, brackets), text[match.end():]
+    tokens = text.split(" ")
+    if len(tokens) < 3 or not _AGENCY.match(tokens[0]):
+        return None
+    # The credits are the tokens after the agency up to the first that is not one.
+    for end in range(len(tokens) - 1, 1, -1):
+        credits = _credits(tokens[1:end])
+        if credits is not None and tokens[end].strip():
+            return Byline(tokens[0], credits, ""), " ".join(tokens[end:])
+    return None
 
 
 def parse_byline_line(text: str) -> Byline | None:
-    """A byline standing on its own line: 本报记者 张三 李四 (roles and names only)."""
-    tokens = text.split()
-    if len(tokens) < 2 or not _ROLE.match(tokens[0]):
+    """A byline standing on its own line: 本报记者 张三 李四 (roles and names only;
+    an ornament before it, □本报记者 张三, is kept as its agency)."""
+    ornament = text[0] if text and text[0] in _ORNAMENT else ""
+    tokens = text[len(ornament):].split()
+    if not tokens or not (_ROLE.match(tokens[0]) or _ROLE_NAMES.match(tokens[0])):
         return None
-    credits: list[Credit] = []
-    for token in tokens:
-        if _ROLE.match(token):
-            credits.append(Credit(token, ()))
-        elif _PERSON.match(token):
-            last = credits[-1]
-            credits[-1] = Credit(last.role, (*last.names, token))
-        else:
-            return None
-    if any(not credit.names for credit in credits):
+    credits = _credits(tokens)
+    if credits is None:
         return None
-    return Byline("", tuple(credits), "")
+    return Byline(ornament, credits, "")
 
 
 def is_label(text: str) -> bool:
