@@ -32,6 +32,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "P140": ("info", "edition metadata inferred from the text"),
     "P141": ("doubt", "no edition date found in the text"),
     "P142": ("doubt", "no paper name found in the text"),
+    "P143": ("info", "the edition date taken from the date line heading the text"),
     "P150": ("repair", "applied a correction from the sidecar"),
 }
 

@@ -47,6 +47,9 @@ CASES = {
              "line 1: P140 info: inferred paper 某某日报 and date 2022-03-31"),
     "P141": ("标题\n\n" + BODY + "\n", None,
              "line 1: P141 doubt: no sign-off date found; the edition is undated"),
+    "P143": ("2022年3月31日 星期四\n\n标题\n\n" + BODY + "\n", None,
+             "line 1: P143 info: took the edition date 2022-03-31 from the top line (the "
+             "masthead shows it)"),
     "P142": ("标题\n\n" + BODY + "\n", None,
              "line 1: P142 doubt: no paper name found (no '…日报讯' byline or sign-off); the "
              "front page has no masthead: set edition.paper in the sidecar"),

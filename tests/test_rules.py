@@ -169,3 +169,23 @@ def test_bracketed_tag_and_byline_line_and_jump_line():
     assert art.label == ("【聚焦两会】",) and art.headline.titles == ("代表委员热议高质量发展",)
     assert [(c.role, c.names) for c in art.byline.credits] == [("本报记者", ("张三", "李四"))]
     assert inline_text(art.body[1].inlines) == "（上接第一版）"
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("第01版：要闻", True), ("A2版：要闻", True), ("第二版 评论", True), ("03版", True),
+    ("【聚焦两会】", True), ("版面编辑：赵六", False), ("第一季度增长百分之六。", False),
+])
+def test_page_markers_are_read_like_column_tags(line, expected):
+    from pipeline.normalize.structure import is_label
+
+    assert is_label(line) is expected
+
+
+def test_a_note_in_brackets_and_a_date_line_are_no_headlines():
+    from pipeline.normalize.text import dateline
+
+    assert not is_heading_like("（作者为本报评论员）")
+    assert not is_heading_like("2022年3月31日 星期四")
+    assert dateline("2022年3月31日 星期四") == "2022-03-31"
+    assert dateline("二〇二二年三月三十一日 农历二月廿九 星期四") == "2022-03-31"
+    assert dateline("2022年3月31日上午召开会议") is None

@@ -26,7 +26,7 @@ from .articles import to_articles
 from .blocks import Raw, to_blocks
 from .clean import clean
 from .repair import repair_fields, repair_paragraphs
-from .text import parse_date
+from .text import dateline, parse_date
 
 STEPS = ("clean", "blocks", "corrections", "repair", "articles", "photos", "meta")
 
@@ -78,6 +78,28 @@ def apply_corrections(
     return blocks, diagnostics
 
 
+def take_dateline(blocks: list[Raw]) -> tuple[list[Raw], str, list[Diagnostic]]:
+    """The date line heading a day's dump (2022年3月31日 星期四), taken off the text as
+    the edition's date: the masthead shows it (P143 reports the line as removed)."""
+    if not blocks:
+        return blocks, "", []
+    first = blocks[0]
+    if first.kind == "para" and (date := dateline(first.text)):
+        line = first.text
+        blocks = blocks[1:]
+    elif first.kind == "lines" and first.lines and (date := dateline(first.lines[0])):
+        line = first.lines[0]
+        rest = first.lines[1:]
+        first.lines, first.first = rest, first.first + 1
+        if len(rest) == 1:  # one line left: a paragraph of its own
+            blocks[0] = Raw("para", first.first, first.last, gap=first.gap, text=rest[0])
+    else:
+        return blocks, "", []
+    return blocks, date, [Diagnostic(
+        "P143", 1, f"took the edition date {date} from the top line (the masthead shows it)",
+        removed=line)]
+
+
 def attach_photos(articles: list[Article], sidecar: Sidecar, source: str) -> list[Article]:
     """Give each photo in the sidecar to the photo gap it names."""
     out = list(articles)
@@ -124,10 +146,11 @@ def script_language(articles: list[Article]) -> str:
 
 
 def infer_meta(
-    articles: list[Article], sidecar: Sidecar, name: str
+    articles: list[Article], sidecar: Sidecar, name: str, top_date: str = ""
 ) -> tuple[Meta, list[Diagnostic]]:
     """Metadata from the sidecar, else from the text: paper from bylines and
-    sign-offs, date from the last sign-off."""
+    sign-offs, date from the dump's date line (``take_dateline``), else from the
+    last sign-off."""
     diagnostics = []
     given = sidecar.edition
     papers: Counter[str] = Counter()
@@ -143,7 +166,7 @@ def infer_meta(
     dates = [parse_date(b.date) for a in articles for b in a.body if isinstance(b, SignOff)]
     dates = [d for d in dates if d]
     paper = given.paper or (papers.most_common(1)[0][0] if papers else "")
-    date = given.date or (dates[-1] if dates else "")
+    date = given.date or top_date or (dates[-1] if dates else "")
     language = given.language or script_language(articles)
     if not given.paper or not given.date:
         diagnostics.append(Diagnostic(
@@ -186,6 +209,8 @@ def normalize(source: Source, sidecar: Sidecar | None = None, name: str = "editi
     if source.encoding not in ("utf-8",):
         diagnostics.append(Diagnostic("P003", 1, f"decoded as {source.encoding}"))
     blocks = to_blocks(text)
+    blocks, top_date, found = take_dateline(blocks)
+    diagnostics += found
     blocks, found = apply_corrections(blocks, sidecar.corrections, sidecar.path or source.name)
     diagnostics += found
     blocks, found = repair_fields(blocks)
@@ -195,7 +220,7 @@ def normalize(source: Source, sidecar: Sidecar | None = None, name: str = "editi
     articles, found = to_articles(blocks)
     diagnostics += found
     articles = attach_photos(articles, sidecar, sidecar.path or source.name)
-    meta, found = infer_meta(articles, sidecar, name)
+    meta, found = infer_meta(articles, sidecar, name, top_date)
     diagnostics += found
     ordered = tuple(sorted(diagnostics, key=lambda d: (d.line, d.code)))
     return Normalized(Edition(meta, tuple(articles)), ordered)

@@ -97,7 +97,7 @@ def _open_article(run: list[Raw]) -> tuple[_Draft, list[tuple[Block, int]]]:
         if block.kind == "gap":
             body.append((_gap(block), block.last))
             after_break = True
-        elif block.kind == "lines" and (lines or label):
+        elif block.kind == "lines" and lines:  # after the headline: its tags, or a subhead
             if label:
                 body.append((Heading(" ".join(block.lines), Span(block.first, block.last)), block.last))
             else:

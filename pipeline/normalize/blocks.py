@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .structure import parse_byline_line
+from .structure import is_label, parse_byline_line
 from .text import HEADING_MAX, is_heading_like, is_terminated, parse_date, starts_mid_sentence
 
 # A name grid: three or more space-separated names of 2-4 ideographs (with ·).
@@ -60,7 +60,8 @@ def _line_kind(text: str) -> str:
     if parse_date(text):
         return "date"
     match = _FIELD.match(text)
-    if match and not (_SENTENCE_MARKS & set(match["value"])) and len(match["value"]) <= 60:
+    if match and not (_SENTENCE_MARKS & set(match["value"])) and len(match["value"]) <= 60 \
+            and not is_label(text):  # 第01版：要闻 is a page marker, not a field line
         return "field"
     return "text"
 

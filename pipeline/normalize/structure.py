@@ -14,7 +14,7 @@ from ..model import Byline, Credit, Inline, Link, Text
 # 电头: an agency ending in 讯 or 电 ("本报讯", "新华社北京3月31日电"; traditional
 # 訊/電), then bracketed credits.
 _BYLINE = re.compile(
-    r"^(?P<agency>[^\s（()，。“”：:]{2,24}?(?:讯|电|訊|電))"
+    r"^(?P<agency>[^\s（()，。“”：:]{2,24}?(?:讯|电|訊|電))\s{0,3}"
     r"(?P<open>[（(])(?P<credits>[^（()）]{2,80})(?P<close>[）)])"
 )
 # The same agency with its credits after a space, no brackets: 本报讯 记者王五 通讯员赵六 …
@@ -32,6 +32,9 @@ _PERSON = re.compile(r"^[\u4e00-\u9fff·]{2,5}$")
 _ORNAMENT = "□■◆◇●○▲△★☆◎"
 # A bracketed column tag.
 _LABEL = re.compile(r"^[【〖［\[][^【】〖〗［］\[\]]{1,20}[】〗］\]]$")
+# A page marker of a day's dump: 第01版：要闻, A2版 要闻, 第二版 — read like a column tag.
+_PAGE_MARKER = re.compile(
+    r"^(?:第\s*)?[A-Z]?[0-9０-９一二三四五六七八九十]{1,3}\s*版(?:\s*[：:]\s*|\s+)?[^\s。，]{0,12}$")
 # Run-in section heads: 一、…。  （一）…。  1. …。 — a short first sentence.
 _RUN_IN = re.compile(
     r"^(?:[一二三四五六七八九十]{1,3}、|（[一二三四五六七八九十]{1,3}）|\d{1,2}[.．、](?!\d))"
@@ -109,8 +112,10 @@ def parse_byline_line(text: str) -> Byline | None:
 
 
 def is_label(text: str) -> bool:
-    """A column tag in brackets standing alone: 【聚焦两会】."""
-    return bool(_LABEL.match(text.strip()))
+    """A column tag in brackets standing alone (【聚焦两会】), or a page marker of the
+    dump (第01版：要闻), which the next article carries as its tag."""
+    text = text.strip()
+    return bool(_LABEL.match(text) or _PAGE_MARKER.match(text))
 
 
 def is_byline(text: str) -> bool:

@@ -64,10 +64,24 @@ def is_heading_like(text: str) -> bool:
     text = text.strip()
     if not text or "。" in text or len(text) > HEADING_LONG or _JUMP.match(text):
         return False
+    if text[0] in "（(" and text[-1] in "）)" or dateline(text):  # a note; the date
+        return False
     # Headlines carry at most one comma; running text more, or a semicolon.
     if "；" in text or text.count("，") > (0 if len(text) > HEADING_MAX else 1):
         return False
     return text[-1] not in SENTENCE_END or text.endswith("——")
+
+
+# The date line at the head of a day's dump: 2022年3月31日 星期四 (a lunar date may
+# stand between: 2022年3月31日 农历二月廿九 星期四).
+_DATELINE = re.compile(r"^(?P<date>\S{6,14}日)(?:\s*(?:农历|農曆)\S{2,8})?"
+                       r"(?:\s*(?:星期|週|周)[一二三四五六日天])?$")
+
+
+def dateline(text: str) -> str | None:
+    """The ISO date of a line that is only a date (and weekday), else None."""
+    match = _DATELINE.match(text.strip())
+    return parse_date(match["date"]) if match else None
 
 
 def is_kicker(text: str) -> bool:
