@@ -189,3 +189,15 @@ def test_a_note_in_brackets_and_a_date_line_are_no_headlines():
     assert dateline("2022年3月31日 星期四") == "2022-03-31"
     assert dateline("二〇二二年三月三十一日 农历二月廿九 星期四") == "2022-03-31"
     assert dateline("2022年3月31日上午召开会议") is None
+
+
+def test_script_language_needs_traditional_evidence():
+    from pipeline.normalize import script_language
+
+    def language(text):
+        return script_language(list(normalize(Source(text, "utf-8")).edition.articles))
+
+    assert language("标题\n\n" + BODY + "\n") == "zh-CN"
+    # Rare characters in neither set (a name's 𠮷, 㐀) say nothing about the script.
+    assert language("𠮷字测试\n\n本报讯（记者 𠮷㐀）" + BODY + "罕用字𠮷、㐀、䶵、龘。\n") == "zh-CN"
+    assert language("臺灣新聞\n\n行政院今天召開院會，討論國家發展計畫與經濟政策。\n") == "zh-Hant"

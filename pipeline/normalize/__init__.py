@@ -123,26 +123,31 @@ def attach_photos(articles: list[Article], sidecar: Sidecar, source: str) -> lis
     return out
 
 
-# Share of Han characters outside GB2312 (the common simplified set) above which a
-# text is taken to be set in traditional characters: simplified news text has well
-# under 1% (rare name characters), traditional text 30-50%.
-_TRADITIONAL_SHARE = 0.15
-
-
 def script_language(articles: list[Article]) -> str:
     """"zh-Hant" for text in traditional characters, else "zh-CN" (the sidecar's
-    ``edition.language`` overrides either: zh-TW, zh-HK …)."""
-    han = [ch for article in articles for ch in article_text(article)
-           if "\u4e00" <= ch <= "\u9fff"]
-    if not han:
-        return "zh-CN"
-    outside = 0
-    for ch in han:
-        try:
-            ch.encode("gb2312")
-        except UnicodeEncodeError:
-            outside += 1
-    return "zh-Hant" if outside / len(han) > _TRADITIONAL_SHARE else "zh-CN"
+    ``edition.language`` overrides either: zh-TW, zh-HK …).
+
+    The evidence is the characters only one script has: Big5 but not GB2312 (國, 們,
+    臺) against GB2312 but not Big5 (国, 们, 台).  Rare characters in neither (𠮷,
+    㐀, a name's) say nothing.  Traditional wins with three or more such characters
+    and at least twice the simplified count.
+    """
+    traditional = simplified = 0
+    for article in articles:
+        for ch in article_text(article):
+            if "\u4e00" <= ch <= "\u9fff":
+                in_gb, in_big5 = _encodes(ch, "gb2312"), _encodes(ch, "cp950")
+                traditional += in_big5 and not in_gb
+                simplified += in_gb and not in_big5
+    return "zh-Hant" if traditional >= 3 and traditional >= 2 * simplified else "zh-CN"
+
+
+def _encodes(char: str, encoding: str) -> bool:
+    try:
+        char.encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def infer_meta(

@@ -10,6 +10,7 @@ import re
 
 from ..diagnostics import Diagnostic
 from ..model import Byline, Credit, Inline, Link, Text
+from .text import HAN_CLASS
 
 # 电头: an agency ending in 讯 or 电 ("本报讯", "新华社北京3月31日电"; traditional
 # 訊/電), then bracketed credits.
@@ -23,11 +24,11 @@ _AGENCY = re.compile(r"^[^\s（()，。“”：:]{2,24}?(?:讯|电|訊|電)$")
 # traditional characters: 記者, 通訊員 …).
 _ROLES = (r"(?:记者|記者|通讯员|通訊員|实习生|實習生|编辑|編輯|摄影|攝影|摄|攝|作者"
           r"|撰稿|供稿|报道员|報導員|報道員|特约|特約)")
-_ROLE = re.compile(rf"^[\u4e00-\u9fff]*{_ROLES}$")
+_ROLE = re.compile(rf"^[{HAN_CLASS}]*{_ROLES}$")
 # A role with its names run on, no space: 记者张三, 记者张三、李四 (Xinhua's form).
-_ROLE_NAMES = re.compile(rf"^(?P<role>[\u4e00-\u9fff]{{0,6}}?{_ROLES})(?P<names>[\u4e00-\u9fff·、]{{2,}})$")
-# A personal name in a byline line: two to four ideographs (with ·).
-_PERSON = re.compile(r"^[\u4e00-\u9fff·]{2,5}$")
+_ROLE_NAMES = re.compile(rf"^(?P<role>[{HAN_CLASS}]{{0,6}}?{_ROLES})(?P<names>[{HAN_CLASS}·、]{{2,}})$")
+# A personal name in a byline: two to five ideographs, rare ones too (𠮷), or with ·.
+_PERSON = re.compile(rf"^[{HAN_CLASS}·]{{2,5}}$")
 # An ornament some papers set before a byline line: □本报记者 张三.
 _ORNAMENT = "□■◆◇●○▲△★☆◎"
 # A bracketed column tag.

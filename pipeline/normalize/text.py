@@ -29,7 +29,9 @@ SENTENCE_END = set("。！？!?…；;：:，,、")
 HEADING_MAX = 32
 HEADING_LONG = 60
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+#: Han ideographs as a regex class body: the URO, extensions A to H, compatibility.
+HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_HAN = re.compile(f"[{HAN_CLASS}]")
 _DATE = re.compile(
     r"^(?P<y>\d{4}|[〇零一二三四五六七八九]{4})年"
     r"(?P<m>\d{1,2}|[一二三四五六七八九十]{1,2})月"
