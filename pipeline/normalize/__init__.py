@@ -134,7 +134,7 @@ def script_language(articles: list[Article]) -> str:
     """
     traditional = simplified = 0
     for article in articles:
-        for ch in article_text(article):
+        for ch in "".join(article_text(article)):
             if "\u4e00" <= ch <= "\u9fff":
                 in_gb, in_big5 = _encodes(ch, "gb2312"), _encodes(ch, "cp950")
                 traditional += in_big5 and not in_gb
