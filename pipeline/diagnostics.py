@@ -27,6 +27,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "P110": ("repair", "removed the angle brackets around a link"),
     "P120": ("info", "a heading line inside an article was read as a subhead"),
     "P121": ("doubt", "text before the first headline was kept as an untitled article"),
+    "P122": ("info", "a name under a headline was read as the author's byline"),
     "P130": ("repair", "a table row had fewer cells than the header; padded"),
     "P131": ("doubt", "a table row had more cells than the header; extra cells joined"),
     "P140": ("info", "edition metadata inferred from the text"),

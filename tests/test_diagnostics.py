@@ -47,6 +47,9 @@ CASES = {
              "line 1: P140 info: inferred paper 某某日报 and date 2022-03-31"),
     "P141": ("标题\n\n" + BODY + "\n", None,
              "line 1: P141 doubt: no sign-off date found; the edition is undated"),
+    "P122": ("以实干担当推动发展\n任仲平\n\n" + BODY + "\n", None,
+             "line 1: P122 info: read 任仲平 under the headline as its author's name (the "
+             "byline), not a subtitle"),
     "P143": ("2022年3月31日 星期四\n\n标题\n\n" + BODY + "\n", None,
              "line 1: P143 info: took the edition date 2022-03-31 from the top line (the "
              "masthead shows it)"),

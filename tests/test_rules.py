@@ -201,3 +201,14 @@ def test_script_language_needs_traditional_evidence():
     # Rare characters in neither set (a name's 𠮷, 㐀) say nothing about the script.
     assert language("𠮷字测试\n\n本报讯（记者 𠮷㐀）" + BODY + "罕用字𠮷、㐀、䶵、龘。\n") == "zh-CN"
     assert language("臺灣新聞\n\n行政院今天召開院會，討論國家發展計畫與經濟政策。\n") == "zh-Hant"
+
+
+@pytest.mark.parametrize("line, author", [
+    ("任仲平", True), ("欧阳修", True), ("陳小華", True), ("王小明", True),
+    ("时评", False), ("综述", False), ("高歌猛进", False), ("——各地扎实推进", False),
+    ("本报评论员", False), ("", False),
+])
+def test_an_author_name_under_a_headline(line, author):
+    from pipeline.normalize.text import is_author_name
+
+    assert is_author_name(line) is author

@@ -17,18 +17,18 @@ subheads.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..diagnostics import Diagnostic
 from ..model import (
-    Article, Block, Byline, Field, Fields, Headline, Heading, LineBreak, NameList,
+    Article, Block, Byline, Credit, Field, Fields, Headline, Heading, LineBreak, NameList,
     Paragraph, PhotoGap, SignOff, Span, Table,
 )
 from .blocks import Raw
 from .structure import (
     inlines, is_byline, is_label, parse_byline, parse_byline_line, run_in_head,
 )
-from .text import han_count, is_heading_like, is_kicker
+from .text import han_count, is_author_name, is_heading_like, is_kicker
 
 # A two-line title is a couplet (对仗) when its lines differ by at most this much.
 COUPLET_SLACK = 1
@@ -86,7 +86,8 @@ def _gap(block: Raw) -> PhotoGap:
     return PhotoGap(block.gap, Span(block.first, block.last))
 
 
-def _open_article(run: list[Raw]) -> tuple[_Draft, list[tuple[Block, int]]]:
+def _open_article(run: list[Raw],
+                  diagnostics: list[Diagnostic]) -> tuple[_Draft, list[tuple[Block, int]]]:
     """A new article's draft from its heading run, and blocks that start its body."""
     lines: list[str] = []
     label: tuple[str, ...] = ()
@@ -113,7 +114,15 @@ def _open_article(run: list[Raw]) -> tuple[_Draft, list[tuple[Block, int]]]:
             body.append((Heading(block.text, Span(block.first, block.last)), block.last))
         else:
             lines.append(block.text)
-    draft = _Draft(_split_headline(lines), label=label, byline=byline,
+    headline = _split_headline(lines)
+    if byline is None and headline.titles and is_author_name(headline.subtitle):
+        # An author's name set under the headline (a commentary's): the article's byline.
+        byline = Byline("", (Credit("", (headline.subtitle,), spaced=False),), "")
+        diagnostics.append(Diagnostic(
+            "P122", run[0].first, f"read {headline.subtitle} under the headline as its "
+            "author's name (the byline), not a subtitle"))
+        headline = replace(headline, subtitle="")
+    draft = _Draft(headline, label=label, byline=byline,
                    first=run[0].first, last=run[-1].last)
     return draft, body
 
@@ -238,7 +247,7 @@ def to_articles(blocks: list[Raw]) -> tuple[list[Article], list[Diagnostic]]:
             if _opens_article(current, run, following):
                 if current is not None:
                     articles.append(current.done())
-                current, opening = _open_article(run)
+                current, opening = _open_article(run, diagnostics)
                 for piece, last in opening:
                     current.add(piece, last)
                 _take_byline(current, blocks, end)

@@ -86,6 +86,36 @@ def dateline(text: str) -> str | None:
     return parse_date(match["date"]) if match else None
 
 
+# The commonest Chinese surnames (simplified and traditional forms), for telling an
+# author's name set under a headline (a commentary's 任仲平) from a short subtitle.
+_SURNAMES = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛"
+    "郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦"
+    "俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房"
+    "滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应"
+    "臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝洪赖"
+    "陳張楊黃趙吳劉鄭謝許韓馮鄧蕭葉蘇魏呂盧姜鍾譚陸範賈韋鄒聶龔嚴顧鄔邊賴錢顏莊魯簡藍駱"
+    "賀湯溫蔣閻龍歐萬羅孫紀連戴")
+_COMPOUND_SURNAMES = ("欧阳", "歐陽", "司马", "司馬", "诸葛", "諸葛", "上官", "东方", "東方",
+                      "皇甫", "尉迟", "尉遲", "公孙", "公孫", "慕容", "令狐", "宇文", "长孙", "長孫")
+# Short words a headline's second line may be that are no names: the genre of the piece.
+_GENRES = {"时评", "時評", "社论", "社論", "短评", "短評", "快评", "快評", "述评", "述評", "综述",
+           "綜述", "评论", "評論", "随笔", "隨筆", "特稿", "专稿", "專稿", "侧记", "側記", "札记",
+           "札記", "手记", "手記", "观察", "觀察", "纪实", "紀實", "速写", "速寫"}
+
+
+def is_author_name(text: str) -> bool:
+    """A line that is a person's name alone (2 or 3 ideographs from a common surname,
+    4 from a compound one): an author set under a headline, not a subtitle."""
+    text = text.strip()
+    if not text or text in _GENRES or not all(map(_HAN.fullmatch, text)):
+        return False
+    if text.startswith(_COMPOUND_SURNAMES):
+        return 3 <= len(text) <= 4
+    return 2 <= len(text) <= 3 and text[0] in _SURNAMES
+
+
 def is_kicker(text: str) -> bool:
     """A kicker (引题) ends with a dash that leads into the title."""
     return text.rstrip().endswith(("——", "—", "--"))
