@@ -212,3 +212,19 @@ def test_an_author_name_under_a_headline(line, author):
     from pipeline.normalize.text import is_author_name
 
     assert is_author_name(line) is author
+
+
+def test_a_byline_may_end_with_a_credit_for_words_and_pictures():
+    byline = parse_byline_line("本报记者 张三 实习生 李四 文/图")
+    assert [(c.role, c.names) for c in byline.credits] == [
+        ("本报记者", ("张三",)), ("实习生", ("李四",)), ("文/图", ())]
+    assert byline_text(byline) == "本报记者 张三 实习生 李四 文/图"
+    assert parse_byline_line("文/图") is None  # a credit with nobody named is no byline
+
+
+def test_an_ornament_tag_is_read_like_a_column_tag():
+    from pipeline.normalize.structure import is_label
+
+    assert is_label("■相关新闻") and is_label("◆链接")
+    assert not is_label("▲市民在公园赏花。")  # a caption: a sentence
+    assert not is_label("□本报记者 孙七")  # a byline line

@@ -29,8 +29,12 @@ _ROLE = re.compile(rf"^[{HAN_CLASS}]*{_ROLES}$")
 _ROLE_NAMES = re.compile(rf"^(?P<role>[{HAN_CLASS}]{{0,6}}?{_ROLES})(?P<names>[{HAN_CLASS}·、]{{2,}})$")
 # A personal name in a byline: two to five ideographs, rare ones too (𠮷), or with ·.
 _PERSON = re.compile(rf"^[{HAN_CLASS}·]{{2,5}}$")
-# An ornament some papers set before a byline line: □本报记者 张三.
+# An ornament some papers set before a byline line (□本报记者 张三) or a tag (■相关新闻).
 _ORNAMENT = "□■◆◇●○▲△★☆◎"
+_ORNAMENT_TAG = re.compile(rf"^[{_ORNAMENT}]\s?[^\s。，；！？]{{2,10}}$")
+# What a byline may end with, crediting no one by name: 文/图 (words and pictures), 摄.
+_CREDIT_TAILS = {"文/图", "文／图", "图/文", "图／文", "文/攝", "文／圖", "圖／文", "摄", "攝",
+                 "报道", "報導", "报导"}
 # A bracketed column tag.
 _LABEL = re.compile(r"^[【〖［\[][^【】〖〗［］\[\]]{1,20}[】〗］\]]$")
 # A page marker of a day's dump: 第01版：要闻, A2版 要闻, 第二版 — read like a column tag.
@@ -59,6 +63,10 @@ def _credits(tokens: list[str]) -> tuple[Credit, ...] | None:
     (全媒体记者 张三 李四), or roles with their names run on (记者张三、李四) — or None
     if a token is neither or a role credits nobody."""
     credits: list[Credit] = []
+    if len(tokens) > 1 and tokens[-1] in _CREDIT_TAILS:  # …李四 文/图
+        tail, tokens = Credit(tokens[-1], ()), tokens[:-1]
+    else:
+        tail = None
     for token in tokens:
         fused = _ROLE_NAMES.match(token)
         if _ROLE.match(token):
@@ -74,7 +82,7 @@ def _credits(tokens: list[str]) -> tuple[Credit, ...] | None:
             return None
     if not credits or any(not credit.names for credit in credits):
         return None
-    return tuple(credits)
+    return (*credits, tail) if tail else tuple(credits)
 
 
 def parse_byline(text: str) -> tuple[Byline, str] | None:
@@ -113,10 +121,12 @@ def parse_byline_line(text: str) -> Byline | None:
 
 
 def is_label(text: str) -> bool:
-    """A column tag in brackets standing alone (【聚焦两会】), or a page marker of the
-    dump (第01版：要闻), which the next article carries as its tag."""
+    """A column tag in brackets standing alone (【聚焦两会】), one after an ornament
+    (■相关新闻), or a page marker of the dump (第01版：要闻): the next article carries
+    it as its tag."""
     text = text.strip()
-    return bool(_LABEL.match(text) or _PAGE_MARKER.match(text))
+    return bool(_LABEL.match(text) or _PAGE_MARKER.match(text)
+                or (_ORNAMENT_TAG.match(text) and parse_byline_line(text) is None))
 
 
 def is_byline(text: str) -> bool:
