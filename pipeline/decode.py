@@ -140,9 +140,11 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
         if _plausible(text, _common_big5):
             return text, encoding
         break  # a superset codec would read the same characters: no better
+    at = utf8_error.start
+    line = data.count(b"\n", 0, at) + 1
     raise InputError(
-        f"not UTF-8, UTF-16, GB18030 or Big5 text (byte {utf8_error.start} "
-        f"is 0x{data[utf8_error.start]:02x}); convert it to UTF-8", name)
+        f"not UTF-8, UTF-16, GB18030 or Big5 text (line {line}, byte {at} "
+        f"is 0x{data[at]:02x}); convert it to UTF-8", name)
 
 
 def decode(data: bytes, name: str = "") -> Source:

@@ -103,3 +103,9 @@ def test_utf8_text_reads_back_as_itself(text):
     expected = text.replace("\r\n", "\n").replace("\r", "\n")
     assert source.encoding == "utf-8"
     assert source.text == "\n".join(line.rstrip(" \u00a0\u3000") for line in expected.split("\n"))
+
+
+def test_the_refusal_names_the_line_of_the_first_bad_byte():
+    data = "第一行\n第二行\n".encode("utf-8") + b"\xff\xfe\x41 bad\n"
+    with pytest.raises(InputError, match=r"line 3, byte 20 is 0xff"):
+        decode(data, "x.txt")
