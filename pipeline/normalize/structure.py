@@ -14,12 +14,13 @@ from .text import HAN_CLASS
 
 # 电头: an agency ending in 讯 or 电 ("本报讯", "新华社北京3月31日电"; traditional
 # 訊/電), then bracketed credits.
+_AGENCY_TEXT = r"[^\s（()，。“”：:]{2,24}?(?:讯|电|訊|電)"
 _BYLINE = re.compile(
-    r"^(?P<agency>[^\s（()，。“”：:]{2,24}?(?:讯|电|訊|電))\s{0,3}"
+    rf"^(?P<agency>{_AGENCY_TEXT})\s{{0,3}}"
     r"(?P<open>[（(])(?P<credits>[^（()）]{2,80})(?P<close>[）)])"
 )
 # The same agency with its credits after a space, no brackets: 本报讯 记者王五 通讯员赵六 …
-_AGENCY = re.compile(r"^[^\s（()，。“”：:]{2,24}?(?:讯|电|訊|電)$")
+_AGENCY = re.compile(rf"^{_AGENCY_TEXT}$")
 # Roles that credit people in a byline (全媒体记者, 通讯员, 实习生 …; and in
 # traditional characters: 記者, 通訊員 …).
 _ROLES = (r"(?:记者|記者|通讯员|通訊員|实习生|實習生|编辑|編輯|摄影|攝影|摄|攝|作者"
@@ -33,8 +34,8 @@ _PERSON = re.compile(rf"^[{HAN_CLASS}·]{{2,5}}$")
 _ORNAMENT = "□■◆◇●○▲△★☆◎"
 _ORNAMENT_TAG = re.compile(rf"^[{_ORNAMENT}]\s?[^\s。，；！？]{{2,10}}$")
 # What a byline may end with, crediting no one by name: 文/图 (words and pictures), 摄.
-_CREDIT_TAILS = {"文/图", "文／图", "图/文", "图／文", "文/攝", "文／圖", "圖／文", "摄", "攝",
-                 "报道", "報導", "报导"}
+_CREDIT_TAILS = {"文/图", "文／图", "图/文", "图／文", "文/圖", "文／圖", "圖/文", "圖／文",
+                 "摄", "攝", "报道", "報導", "报导"}
 # A bracketed column tag.
 _LABEL = re.compile(r"^[【〖［\[][^【】〖〗［］\[\]]{1,20}[】〗］\]]$")
 # A page marker of a day's dump: 第01版：要闻, A2版 要闻, 第二版 — read like a column tag.
