@@ -181,9 +181,10 @@ def infer_meta(
     if not date:
         diagnostics.append(Diagnostic("P141", 1, "no sign-off date found; the edition is undated"))
     if not paper:
+        example = "…日報訊" if language == "zh-Hant" else "…日报讯"
         diagnostics.append(Diagnostic(
-            "P142", 1, "no paper name found (no '…日报讯' byline or sign-off); the front page "
-            "has no masthead: set edition.paper in the sidecar"))
+            "P142", 1, f"no paper name found (no '{example}' byline or sign-off); the front "
+            "page has no masthead: set edition.paper in the sidecar"))
     slug = given.slug or re.sub(r"[^a-z0-9._-]+", "-", name.lower()).strip("-") or "edition"
     identifier = given.identifier or (
         "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"paiban:{paper}:{date}:{slug}")))
