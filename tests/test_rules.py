@@ -228,3 +228,10 @@ def test_an_ornament_tag_is_read_like_a_column_tag():
     assert is_label("■相关新闻") and is_label("◆链接")
     assert not is_label("▲市民在公园赏花。")  # a caption: a sentence
     assert not is_label("□本报记者 孙七")  # a byline line
+
+
+def test_a_note_label_is_a_run_in_head():
+    assert run_in_head("编者按：春回大地，万物复苏。") == "编者按："
+    assert run_in_head("編者按:春回大地。") == "編者按:"
+    assert run_in_head("编者按：") == ""  # nothing after it: no run-in
+    assert run_in_head("编者说明了情况。") == ""

@@ -46,6 +46,9 @@ _RUN_IN = re.compile(
     r"^(?:[一二三四五六七八九十]{1,3}、|（[一二三四五六七八九十]{1,3}）|\d{1,2}[.．、](?!\d))"
     r"[^。！？]{1,48}[。！？]"
 )
+# A note's run-in label, set bold like a section head: 编者按：…
+_NOTE_HEAD = re.compile(
+    r"^(?:编者按|編者按|编者的话|編者的話|记者手记|記者手記|相关链接|相關連結|延伸阅读|延伸閱讀)[：:]")
 # Links: only http, https and mailto are ever made clickable.
 _BRACKETED_URL = re.compile(r"<((?:https?://|mailto:)[^<>\s]+)>")
 _BARE_URL = re.compile(r"(?:https?://|mailto:)[A-Za-z0-9\-._~:/?#\[\]@!$&'*+,;=%]+")
@@ -136,8 +139,9 @@ def is_byline(text: str) -> bool:
 
 
 def run_in_head(text: str) -> str:
-    """The run-in section head (一、…。) opening a paragraph, or ""."""
-    match = _RUN_IN.match(text)
+    """The run-in section head (一、…。) or note label (编者按：) opening a paragraph,
+    or ""."""
+    match = _RUN_IN.match(text) or _NOTE_HEAD.match(text)
     if not match or len(match.group()) >= len(text):
         return ""
     return match.group()
