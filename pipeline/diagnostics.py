@@ -20,6 +20,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "P001": ("repair", "removed a control character"),
     "P002": ("repair", "removed a zero-width or byte-order-mark character"),
     "P003": ("info", "decoded from a legacy or UTF-16 encoding"),
+    "P004": ("repair", "removed a line that only separates articles (＊＊＊, ------)"),
     "P101": ("repair", "joined a sentence cut across a blank line (column break)"),
     "P102": ("repair", "moved a displaced fragment back to the sentence it continues"),
     "P103": ("doubt", "a paragraph ends mid-sentence and nothing continues it"),

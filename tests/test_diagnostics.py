@@ -47,6 +47,8 @@ CASES = {
              "line 1: P140 info: inferred paper 某某日报 and date 2022-03-31"),
     "P141": ("标题\n\n" + BODY + "\n", None,
              "line 1: P141 doubt: no sign-off date found; the edition is undated"),
+    "P004": ("标题\n\n" + BODY + "\n\n＊　＊　＊\n\n另一标题\n\n" + BODY + "\n", None,
+             "line 5: P004 repair: removed a line that only separates articles: ＊　＊　＊"),
     "P122": ("以实干担当推动发展\n任仲平\n\n" + BODY + "\n", None,
              "line 1: P122 info: read 任仲平 under the headline as its author's name (the "
              "byline), not a subtitle"),

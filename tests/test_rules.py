@@ -7,7 +7,7 @@ import pytest
 from pipeline.decode import Source
 from pipeline.model import (
     Heading, LineBreak, Link, Paragraph, PhotoGap, SignOff, Text,
-    byline_text, inline_text,
+    byline_text, edition_text, inline_text,
 )
 from pipeline.normalize import normalize
 from pipeline.normalize.structure import inlines, parse_byline, parse_byline_line, run_in_head
@@ -235,3 +235,23 @@ def test_a_note_label_is_a_run_in_head():
     assert run_in_head("編者按:春回大地。") == "編者按:"
     assert run_in_head("编者按：") == ""  # nothing after it: no run-in
     assert run_in_head("编者说明了情况。") == ""
+
+
+def test_a_separator_line_parts_articles_and_is_no_photo_gap():
+    text = "春耕生产有序推进\n\n" + BODY + "\n\n------\n\n市场供应平稳\n\n" + BODY + "\n"
+    normalized = normalize(Source(text, "utf-8"))
+    assert [a.headline.titles for a in normalized.edition.articles] == [
+        ("春耕生产有序推进",), ("市场供应平稳",)]
+    assert not any(isinstance(b, PhotoGap) for a in normalized.edition.articles for b in a.body)
+    assert [d.code for d in normalized.diagnostics if d.code == "P004"] == ["P004"]
+    # A rule of em dashes is text (a dash can stand alone), never removed.
+    kept = normalize(Source("标题\n\n" + BODY + "\n\n" + "—" * 12 + "\n", "utf-8"))
+    assert "—" * 12 in edition_text(kept.edition)
+    assert not any(d.code == "P004" for d in kept.diagnostics)
+
+
+def test_a_column_tag_on_the_headline_line_is_split_off():
+    from pipeline.normalize.structure import split_label
+
+    assert split_label("【两会聚焦】代表委员热议高质量发展") == ("【两会聚焦】", "代表委员热议高质量发展")
+    assert split_label("代表委员热议【高质量】发展") is None

@@ -24,7 +24,7 @@ from ..model import Article, Edition, Image, Meta, PhotoGap, SignOff, article_te
 from ..settings import Correction, Sidecar
 from .articles import to_articles
 from .blocks import Raw, to_blocks
-from .clean import clean
+from .clean import clean, separator_lines
 from .repair import repair_fields, repair_paragraphs
 from .text import dateline, parse_date
 
@@ -214,7 +214,7 @@ def normalize(source: Source, sidecar: Sidecar | None = None, name: str = "editi
     diagnostics: list[Diagnostic] = list(cleaned)
     if source.encoding not in ("utf-8",):
         diagnostics.append(Diagnostic("P003", 1, f"decoded as {source.encoding}"))
-    blocks = to_blocks(text)
+    blocks = to_blocks(text, separator_lines(cleaned))
     blocks, top_date, found = take_dateline(blocks)
     diagnostics += found
     blocks, found = apply_corrections(blocks, sidecar.corrections, sidecar.path or source.name)

@@ -26,7 +26,7 @@ from ..model import (
 )
 from .blocks import Raw
 from .structure import (
-    inlines, is_byline, is_label, parse_byline, parse_byline_line, run_in_head,
+    inlines, is_byline, is_label, parse_byline, parse_byline_line, run_in_head, split_label,
 )
 from .text import han_count, is_author_name, is_heading_like, is_kicker
 
@@ -112,6 +112,9 @@ def _open_article(run: list[Raw],
             byline = parse_byline_line(block.text)
         elif after_break:
             body.append((Heading(block.text, Span(block.first, block.last)), block.last))
+        elif not lines and not label and (tagged := split_label(block.text)):
+            label, title = (tagged[0],), tagged[1]  # 【两会聚焦】代表委员热议…
+            lines.append(title)
         else:
             lines.append(block.text)
     headline = _split_headline(lines)

@@ -81,14 +81,23 @@ def _wrapped(line: str, following: str) -> bool:
     return (len(line) >= 20 and "，" in line) or starts_mid_sentence(following)
 
 
-def read_lines(text: str) -> list[tuple[int, str, int, str]]:
-    """(line number, text, blank lines before, kind) for every line with text."""
+def read_lines(text: str, breaks: frozenset[int] = frozenset()) -> list[tuple[int, str, int, str]]:
+    """(line number, text, blank lines before, kind) for every line with text.
+
+    A line in ``breaks`` (an emptied separator line) counts as one blank line, and
+    the blank lines around it as none: it parts two blocks, it is no photo gap.
+    """
     out = []
     blanks = 0
+    collapse = False
     for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            blanks += 1
+        if number in breaks:
+            blanks, collapse = max(blanks, 1), True
             continue
+        if not line.strip():
+            blanks += 0 if collapse else 1
+            continue
+        collapse = False
         if "\t" not in line:
             line = line.strip(" \u3000\u00a0")  # paragraph indents are layout, not text
         out.append((number, line, blanks, _line_kind(line)))
@@ -100,9 +109,10 @@ def _table_row(line: str) -> list[str]:
     return [cell.strip(" \u3000") for cell in line.split("\t")]
 
 
-def to_blocks(text: str) -> list[Raw]:
-    """Group lines into raw blocks (see the module docstring)."""
-    lines = read_lines(text)
+def to_blocks(text: str, breaks: frozenset[int] = frozenset()) -> list[Raw]:
+    """Group lines into raw blocks (see the module docstring); ``breaks``: see
+    ``read_lines``."""
+    lines = read_lines(text, breaks)
     blocks: list[Raw] = []
     i = 0
     while i < len(lines):

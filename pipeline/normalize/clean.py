@@ -12,7 +12,8 @@ HYPHEN, an inner BYTE ORDER MARK, and the bidirectional marks, embeddings,
 overrides and isolates (U+200E/F, U+202A-E, U+2066-9), which could make a
 reading system show the text in another order than it is stored.  Chinese
 text needs none of them; each removal is reported (P001/P002) with its line
-and the characters removed.
+and the characters removed.  A line of asterisks, hyphens or equals signs that
+only separates articles is emptied too (P004): the break it made stays.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ _ESCAPE = re.compile(
     r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d-\x9f])[^\x07\x1b\x90\x98\x9c-\x9f]*(?:\x07|\x1b\\|\x9c)"
     r"|\x1b[\x20-\x2f]*[\x30-\x7e]")
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u2060\u00ad\ufeff\u202a-\u202e\u2066-\u2069]")
+# A line that only divides articles (＊　＊　＊, ***, ------, ======): three or more of these
+# marks and spaces, nothing else.  (A rule of em dashes is left alone: text can be —— alone.)
+_SEPARATOR = re.compile(r"^[ \u3000]*(?:[*＊※=＝\-－_＿~～·•][ \u3000]*){3,}$")
 
 
 def _name(ch: str) -> str:
@@ -71,5 +75,16 @@ def clean(text: str) -> tuple[str, tuple[Diagnostic, ...]]:
             diagnostics.append(Diagnostic(
                 "P002", number, f"removed {len(found)} zero-width character(s): {names}",
                 removed="".join(found)))
+        if _SEPARATOR.match(line):
+            diagnostics.append(Diagnostic(
+                "P004", number, f"removed a line that only separates articles: {line.strip()}",
+                removed=line))
+            line = ""
         lines[number - 1] = line.rstrip(" \u00a0\u3000")
     return "\n".join(lines), tuple(diagnostics)
+
+
+def separator_lines(diagnostics: tuple[Diagnostic, ...]) -> frozenset[int]:
+    """The numbers of the lines ``clean`` emptied because they only separated articles:
+    each is one break between blocks, never part of a photo gap."""
+    return frozenset(d.line for d in diagnostics if d.code == "P004")

@@ -133,6 +133,15 @@ def is_label(text: str) -> bool:
                 or (_ORNAMENT_TAG.match(text) and parse_byline_line(text) is None))
 
 
+_LEADING_LABEL = re.compile(r"^(?P<label>[【〖][^【】〖〗]{1,20}[】〗])\s*(?P<rest>\S.*)$")
+
+
+def split_label(text: str) -> tuple[str, str] | None:
+    """A headline line that opens with its column tag: (【两会聚焦】, 代表委员热议…)."""
+    match = _LEADING_LABEL.match(text.strip())
+    return (match["label"], match["rest"]) if match else None
+
+
 def is_byline(text: str) -> bool:
     """Whether a paragraph opens with a readable byline."""
     return parse_byline(text) is not None
