@@ -255,3 +255,10 @@ def test_a_column_tag_on_the_headline_line_is_split_off():
 
     assert split_label("【两会聚焦】代表委员热议高质量发展") == ("【两会聚焦】", "代表委员热议高质量发展")
     assert split_label("代表委员热议【高质量】发展") is None
+
+
+def test_an_agency_alone_opens_the_lead():
+    byline, rest = parse_byline("本报讯 3月30日，记者从市发改委获悉。")
+    assert (byline.agency, byline.credits, rest) == ("本报讯", (), "3月30日，记者从市发改委获悉。")
+    assert byline_text(byline) == "本报讯"
+    assert parse_byline("供电 公司今天恢复了供电。") is None  # a word ending in 电 is no agency

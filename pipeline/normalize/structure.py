@@ -21,6 +21,9 @@ _BYLINE = re.compile(
 )
 # The same agency with its credits after a space, no brackets: 本报讯 记者王五 通讯员赵六 …
 _AGENCY = re.compile(rf"^{_AGENCY_TEXT}$")
+# An agency that is one alone, crediting nobody (本报讯 3月30日，…): a paper's or a news
+# service's, not any word ending in 电 (供电 …).
+_NEWS_AGENCY = re.compile(r"本报|本報|报|報|社|网|網|台")
 # Roles that credit people in a byline (全媒体记者, 通讯员, 实习生 …; and in
 # traditional characters: 記者, 通訊員 …).
 _ROLES = (r"(?:记者|記者|通讯员|通訊員|实习生|實習生|编辑|編輯|摄影|攝影|摄|攝|作者"
@@ -101,13 +104,15 @@ def parse_byline(text: str) -> tuple[Byline, str] | None:
         brackets = match["open"] + match["close"]
         return Byline(match["agency"], credits, brackets), text[match.end():]
     tokens = text.split(" ")
-    if len(tokens) < 3 or not _AGENCY.match(tokens[0]):
+    if len(tokens) < 2 or not _AGENCY.match(tokens[0]):
         return None
     # The credits are the tokens after the agency up to the first that is not one.
     for end in range(len(tokens) - 1, 1, -1):
         credits = _credits(tokens[1:end])
         if credits is not None and tokens[end].strip():
             return Byline(tokens[0], credits, ""), " ".join(tokens[end:])
+    if _NEWS_AGENCY.search(tokens[0]) and tokens[1].strip():
+        return Byline(tokens[0], (), ""), " ".join(tokens[1:])  # 本报讯 3月30日，…
     return None
 
 
