@@ -123,13 +123,20 @@ def kind(node: object) -> str:
     return type(node).__name__
 
 
+def is_verse(block: model.Block) -> bool:
+    """A paragraph of lines broken as the source set them (a poem, an address)."""
+    return isinstance(block, model.Paragraph) and any(
+        isinstance(run, model.LineBreak) for run in block.inlines)
+
+
 def lead_index(article: model.Article) -> int | None:
     """The block whose start carries the byline: the first paragraph, if nothing
-    visible comes before it (an empty photo gap shows nothing); else None, and the
-    byline stands in a paragraph of its own before the body."""
+    visible comes before it (an empty photo gap shows nothing) and it is not verse;
+    else None, and the byline stands in a paragraph of its own before the body."""
     for index, block in enumerate(article.body):
         if isinstance(block, model.Paragraph):
-            return index
+            # Verse keeps its first line: the byline stands apart.
+            return None if is_verse(block) else index
         if not (isinstance(block, model.PhotoGap) and block.image is None):
             return None
     return None
@@ -291,6 +298,7 @@ def _environment() -> jinja2.Environment:
     env.filters["ui"] = ui_text
     env.globals.update(
         kind=kind, article_id=article_id, block_id=block_id, lead_index=lead_index,
+        is_verse=is_verse,
         body_runs=body_runs, cell_modes=cell_modes, name_cell=name_cell,
         title_text=title_text, byline_text=model.byline_text,
     )
@@ -535,5 +543,5 @@ __all__ = [
     "date_line", "edition_title", "document_dates", "title_text", "environment", "render_article",
     "render_print", "page_geometry", "length_pt", "page_size_pt", "face_text",
     "masthead_size", "running_heads", "display_width", "lead_index", "body_runs",
-    "cell_modes", "table_setting", "TableSetting", "name_cell", "kind", "Measure", "TABLE_PT",
+    "cell_modes", "is_verse", "table_setting", "TableSetting", "name_cell", "kind", "Measure", "TABLE_PT",
 ]

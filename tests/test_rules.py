@@ -262,3 +262,12 @@ def test_an_agency_alone_opens_the_lead():
     assert (byline.agency, byline.credits, rest) == ("本报讯", (), "3月30日，记者从市发改委获悉。")
     assert byline_text(byline) == "本报讯"
     assert parse_byline("供电 公司今天恢复了供电。") is None  # a word ending in 电 is no agency
+
+
+def test_verse_under_a_headline_is_body_not_tags_and_an_ornament_name_is_the_author():
+    text = "春天的诗\n\n□ 王小明\n\n春风吹过田野\n桃花开满山坡\n燕子飞回屋檐\n孩子们笑着奔跑\n\n（作者单位：市第一中学）\n"
+    article = normalize(Source(text, "utf-8")).edition.articles[0]
+    assert article.label == () and byline_text(article.byline) == "□ 王小明"
+    verse, note = article.body
+    assert sum(isinstance(run, LineBreak) for run in verse.inlines) == 3
+    assert inline_text(note.inlines) == "（作者单位：市第一中学）"  # a note, not a field line

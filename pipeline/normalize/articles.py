@@ -86,6 +86,10 @@ def _gap(block: Raw) -> PhotoGap:
     return PhotoGap(block.gap, Span(block.first, block.last))
 
 
+# Column tags stacked under a headline are few (安全生产三年行动 / 应急科普).
+_MAX_TAG_LINES = 3
+
+
 def _open_article(run: list[Raw],
                   diagnostics: list[Diagnostic]) -> tuple[_Draft, list[tuple[Block, int]]]:
     """A new article's draft from its heading run, and blocks that start its body."""
@@ -97,6 +101,10 @@ def _open_article(run: list[Raw],
     for block in _unstack(run):
         if block.kind == "gap":
             body.append((_gap(block), block.last))
+            after_break = True
+        elif block.kind == "lines" and lines and len(block.lines) > _MAX_TAG_LINES:
+            # Four or more stacked lines after a headline are no tags: verse, the body's start.
+            body.append((_body_block(block, diagnostics), block.last))
             after_break = True
         elif block.kind == "lines" and lines:  # after the headline: its tags, or a subhead
             if label:

@@ -61,9 +61,15 @@ def _line_kind(text: str) -> str:
         return "date"
     match = _FIELD.match(text)
     if match and not (_SENTENCE_MARKS & set(match["value"])) and len(match["value"]) <= 60 \
-            and not is_label(text):  # 第01版：要闻 is a page marker, not a field line
-        return "field"
+            and not is_label(text) and not _bracketed(text):
+        return "field"  # (第01版：要闻 is a page marker; （作者单位：…） a note)
     return "text"
+
+
+def _bracketed(text: str) -> bool:
+    """A line wholly in round brackets: a note (（作者单位：市第一中学）), not a field."""
+    text = text.strip()
+    return text[:1] in "（(" and text[-1:] in "）)"
 
 
 def _names_row(text: str) -> bool:

@@ -10,7 +10,7 @@ import re
 
 from ..diagnostics import Diagnostic
 from ..model import Byline, Credit, Inline, Link, Text
-from .text import HAN_CLASS
+from .text import HAN_CLASS, is_author_name
 
 # 电头: an agency ending in 讯 or 电 ("本报讯", "新华社北京3月31日电"; traditional
 # 訊/電), then bracketed credits.
@@ -118,9 +118,12 @@ def parse_byline(text: str) -> tuple[Byline, str] | None:
 
 def parse_byline_line(text: str) -> Byline | None:
     """A byline standing on its own line: 本报记者 张三 李四 (roles and names only;
-    an ornament before it, □本报记者 张三, is kept as its agency)."""
+    an ornament before it, □本报记者 张三, is kept as its agency; after an ornament a
+    name alone is the author, □ 王小明)."""
     ornament = text[0] if text and text[0] in _ORNAMENT else ""
     tokens = text[len(ornament):].split()
+    if ornament and len(tokens) == 1 and is_author_name(tokens[0]):
+        return Byline(ornament, (Credit("", (tokens[0],), spaced=False),), "")  # □ 王小明
     if not tokens or not (_ROLE.match(tokens[0]) or _ROLE_NAMES.match(tokens[0])):
         return None
     credits = _credits(tokens)
