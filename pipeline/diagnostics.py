@@ -31,6 +31,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "P122": ("info", "a name under a headline was read as the author's byline"),
     "P130": ("repair", "a table row had fewer cells than the header; padded"),
     "P131": ("doubt", "a table row had more cells than the header; extra cells joined"),
+    "P132": ("info", "lines of space-aligned columns were read as a table"),
     "P140": ("info", "edition metadata inferred from the text"),
     "P141": ("doubt", "no edition date found in the text"),
     "P142": ("doubt", "no paper name found in the text"),

@@ -49,6 +49,8 @@ CASES = {
              "line 1: P141 doubt: no sign-off date found; the edition is undated"),
     "P004": ("标题\n\n" + BODY + "\n\n＊　＊　＊\n\n另一标题\n\n" + BODY + "\n", None,
              "line 5: P004 repair: removed a line that only separates articles: ＊　＊　＊"),
+    "P132": ("标题\n\n" + BODY + "\n\n排名  球队  积分\n1  山东  60\n2  上海  54\n", None,
+             "line 5: P132 info: read 3 lines of space-aligned columns as a table of 3 columns"),
     "P122": ("以实干担当推动发展\n任仲平\n\n" + BODY + "\n", None,
              "line 1: P122 info: read 任仲平 under the headline as its author's name (the "
              "byline), not a subtitle"),

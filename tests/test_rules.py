@@ -271,3 +271,18 @@ def test_verse_under_a_headline_is_body_not_tags_and_an_ornament_name_is_the_aut
     verse, note = article.body
     assert sum(isinstance(run, LineBreak) for run in verse.inlines) == 3
     assert inline_text(note.inlines) == "（作者单位：市第一中学）"  # a note, not a field line
+
+
+def test_space_aligned_columns_are_a_table_but_a_names_grid_stays_one():
+    from pipeline.model import NameList, Table
+
+    text = "积分榜\n\n" + BODY + "\n\n排名  球队    胜  积分\n1     山东    20  60\n2     上海    18  54\n"
+    body = normalize(Source(text, "utf-8")).edition.articles[0].body
+    table = next(b for b in body if isinstance(b, Table))
+    assert table.header == ("排名", "球队", "胜", "积分") and table.rows[1] == ("2", "上海", "18", "54")
+    grid = "名单\n\n" + BODY + "\n\n刘虹梅  王文焱  邓江虹\n李柏芳  黄魁斌  唐海强\n"
+    body = normalize(Source(grid, "utf-8")).edition.articles[0].body
+    assert any(isinstance(b, NameList) for b in body) and not any(isinstance(b, Table) for b in body)
+    # One line with wide gaps is no table; nor are sentences.
+    one = "标题\n\n本报北京3月30日电  （记者 张三）  今天开会。\n"
+    assert not any(isinstance(b, Table) for b in normalize(Source(one, "utf-8")).edition.articles[0].body)

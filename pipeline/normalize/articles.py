@@ -161,6 +161,10 @@ def _paragraph(block: Raw, diagnostics: list[Diagnostic]) -> Paragraph:
 
 def _table(block: Raw, diagnostics: list[Diagnostic]) -> Table:
     header, *rows = block.rows
+    if block.aligned:
+        diagnostics.append(Diagnostic(
+            "P132", block.first, f"read {len(block.rows)} lines of space-aligned columns "
+            f"as a table of {len(header)} columns"))
     width = len(header)
     fixed = []
     for offset, row in enumerate(rows, start=1):

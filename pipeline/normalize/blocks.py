@@ -38,6 +38,7 @@ class Raw:
     rows: list[list[str]] = field(default_factory=list)
     items: list["RawField"] = field(default_factory=list)
     sealed: bool = False  # a sidecar correction settled this paragraph's end
+    aligned: bool = False  # a table whose columns were aligned with spaces, not tabs
 
 
 @dataclass
@@ -136,9 +137,32 @@ def to_blocks(text: str, breaks: frozenset[int] = frozenset()) -> list[Raw]:
     return blocks
 
 
+# Columns aligned with runs of spaces (two or more, half- or full-width).
+_ALIGNED = re.compile(r"[ \u3000]{2,}")
+
+
+def _aligned_cells(line: str) -> list[str]:
+    """The cells of a line whose columns are aligned with spaces (at least three), else []."""
+    if _SENTENCE_MARKS - {"，"} & set(line):
+        return []
+    cells = [cell for cell in _ALIGNED.split(line.strip()) if cell]
+    return cells if len(cells) >= 3 else []
+
+
 def _group(run: list[tuple[int, str, int, str]], gap: int, blocks: list[Raw]) -> int:
     """Make one block from the start of a run of adjacent lines; return lines used."""
     number, line, _, kind = run[0]
+    # Two or more lines in the same number of space-aligned columns: a table.  Its head
+    # may look like a names row (排名  球队  积分); the rows below it may not.
+    width = len(_aligned_cells(line)) if kind in ("text", "names") else 0
+    end = 1
+    while width and end < len(run) and run[end][3] == "text" and len(
+            _aligned_cells(run[end][1])) == width:
+        end += 1
+    if width and end >= 2:
+        rows = [_aligned_cells(r[1]) for r in run[:end]]
+        blocks.append(Raw("table", number, run[end - 1][0], gap=gap, rows=rows, aligned=True))
+        return end
     if kind == "table":
         end = next((k for k, r in enumerate(run) if r[3] != "table"), len(run))
         rows = run[:end]
