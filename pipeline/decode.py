@@ -67,9 +67,15 @@ def _encoded_lead(char: str, encoding: str) -> int | None:
         return None
 
 
+def encodable(char: str, encoding: str) -> bool:
+    """Whether ``encoding`` has ``char`` (GB2312's common simplified characters, Big5's
+    traditional ones …)."""
+    return _encoded_lead(char, encoding) is not None
+
+
 def _common_gb(char: str) -> bool:
     """In GB2312: the common simplified characters and punctuation."""
-    return _encoded_lead(char, "gb2312") is not None
+    return encodable(char, "gb2312")
 
 
 def _common_big5(char: str) -> bool:

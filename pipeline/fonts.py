@@ -66,8 +66,7 @@ class SubsetFace:
         ("PaibanKai-Regular.ttf"); marked as the sidecar's if it is the fallback."""
         face = self.face
         if face.reserved_names:
-            style = "Bold" if face.weight >= 700 else "Regular"
-            return f"{face.family.replace(' ', '')}-{style}{face.path.suffix.lower()}"
+            return _own_name(face) + face.path.suffix.lower()
         return ("fallback-" if face.family == FALLBACK_FAMILY else "") + face.path.name
 
     @property
@@ -294,6 +293,12 @@ def _subset_bytes(face: Face, codepoints: list[int]) -> bytes:
 _FONT_NAME_IDS = (1, 3, 4, 6, 16, 17, 18, 20, 21, 22, 25)
 
 
+def _own_name(face: Face) -> str:
+    """The PostScript-style name a renamed subset takes: its CSS family and style
+    (PaibanKai-Regular)."""
+    return f"{face.family.replace(' ', '')}-{'Bold' if face.weight >= 700 else 'Regular'}"
+
+
 def _without_reserved_names(data: bytes, face: Face) -> bytes:
     """The subset ``data`` renamed after its CSS family wherever a name record (or CFF
     name) uses one of the face's Reserved Font Names.
@@ -305,12 +310,11 @@ def _without_reserved_names(data: bytes, face: Face) -> bytes:
     import io
 
     font = TTFont(io.BytesIO(data), recalcTimestamp=False, recalcBBoxes=False)
-    family = face.family
-    plain = family.replace(" ", "")
-    style = "Bold" if face.weight >= 700 else "Regular"
+    family, postscript = face.family, _own_name(face)
+    style = postscript.rpartition("-")[2]
     new = {1: family, 16: family, 21: family, 4: f"{family} {style}", 18: f"{family} {style}",
-           6: f"{plain}-{style}", 20: f"{plain}-{style}", 25: plain,
-           3: f"{plain}-{style}; paiban subset"}
+           6: postscript, 20: postscript, 25: family.replace(" ", ""),
+           3: f"{postscript}; paiban subset"}
     reserved = tuple(name.lower() for name in face.reserved_names)
     if "name" in font:
         for record in font["name"].names:
@@ -319,7 +323,7 @@ def _without_reserved_names(data: bytes, face: Face) -> bytes:
                 record.string = new.get(record.nameID, f"{family} {style}")
     if "CFF " in font:
         cff = font["CFF "].cff
-        cff.fontNames = [f"{plain}-{style}"]
+        cff.fontNames = [postscript]
         top = cff.topDictIndex[0]
         for key, value in (("FullName", f"{family} {style}"), ("FamilyName", family)):
             if any(name in str(getattr(top, key, "")).lower() for name in reserved):

@@ -498,11 +498,12 @@ def face_text(edition: model.Edition) -> dict[tuple[str, int], str]:
                 case model.PhotoGap(image=model.Image(caption=caption)):
                     kai.append(caption)
     everything = model.edition_text(edition) + meta.paper + meta.publisher + date_line(meta)
+    furniture = ui_text(_FURNITURE, meta.language)
     return {
-        (SONG, 400): everything + ui_text(_FURNITURE, meta.language),
-        (SONG, 700): meta.paper + ui_text(_FURNITURE, meta.language),
-        (SANS, 700): "".join(hei) + ui_text(_FURNITURE, meta.language),
-        ("Paiban Kai", 400): "".join(kai) + ui_text(_FURNITURE, meta.language),
+        (SONG, 400): everything + furniture,
+        (SONG, 700): meta.paper + furniture,
+        (SANS, 700): "".join(hei) + furniture,
+        ("Paiban Kai", 400): "".join(kai) + furniture,
     }
 
 

@@ -251,7 +251,8 @@ def _raster_problem(name: str, data: bytes) -> str:
     return ""
 
 
-def _read_photos(data: Any, source: str, base: Path, root: Path) -> tuple[Photo, ...]:
+def _read_photos(data: Any, source: str, base: Path, root: Path,
+                 check_content: bool = True) -> tuple[Photo, ...]:
     if data is None:
         return ()
     if not isinstance(data, list):
@@ -269,7 +270,7 @@ def _read_photos(data: Any, source: str, base: Path, root: Path) -> tuple[Photo,
         if not path.is_file():
             raise InputError(f"{where}.path: {fields['path']} does not exist", source)
         try:
-            problem = photo_problem(path)
+            problem = photo_problem(path) if check_content else ""
         except OSError as error:
             problem = f"cannot read {fields['path']}: {error.strerror}"
         if problem:
@@ -329,8 +330,12 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def load_sidecar(path: Path, root: Path) -> Sidecar:
-    """Read and check a sidecar; a missing file gives the defaults."""
+def load_sidecar(path: Path, root: Path, *, check_content: bool = True) -> Sidecar:
+    """Read and check a sidecar; a missing file gives the defaults.
+
+    ``check_content=False`` skips decoding the photos (``photo_problem``): for a caller
+    that only needs the files it names (the up-to-date check), the build checks them.
+    """
     source = str(path)
     if not path.exists():
         return Sidecar()
@@ -349,7 +354,7 @@ def load_sidecar(path: Path, root: Path) -> Sidecar:
     return Sidecar(
         edition=_read_meta(data.get("edition"), source),
         corrections=_read_corrections(data.get("corrections"), source),
-        photos=_read_photos(data.get("photos"), source, path.parent, root),
+        photos=_read_photos(data.get("photos"), source, path.parent, root, check_content),
         layout=_read_layout(data.get("layout"), source),
         fallback_font=_read_fallback_font(data.get("fallback_font"), source, path.parent, root),
         path=source,

@@ -116,7 +116,7 @@ def _named_files(sidecar: Path, root: Path, data: bytes) -> list[Path]:
         return []
     from .settings import load_sidecar  # may raise InputError: the build reports it
 
-    read = load_sidecar(sidecar, root)
+    read = load_sidecar(sidecar, root, check_content=False)  # the build decodes photos
     return [root / photo.path for photo in read.photos] + (
         [root / read.fallback_font] if read.fallback_font else [])
 

@@ -257,3 +257,20 @@ def test_make_passes_its_job_count():
         shown = subprocess.run([make, "-n", *flags, "all"], cwd=ROOT, capture_output=True,
                                text=True, timeout=60).stdout
         assert f"paiban build -j {jobs} " in shown, shown
+
+
+def test_the_up_to_date_check_hashes_photos_without_decoding_them(tmp_path, monkeypatch):
+    """Planning (``stamp.edition_key``) only needs the files a sidecar names; decoding
+    the photos is the build's job, once (it reports a damaged one)."""
+    from pipeline import settings
+
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "p.txt").write_text("标题\n\n正文。\n", encoding="utf-8")
+    (tmp_path / "seeds" / "p.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(40))
+    (tmp_path / "seeds" / "p.yaml").write_text(
+        "photos:\n  - article: 标题\n    path: p.png\n", encoding="utf-8")
+    monkeypatch.setattr(settings, "photo_problem",
+                        lambda path: pytest.fail("a photo decoded while planning"))
+    before = stamp.edition_key(tmp_path / "seeds" / "p.txt", tmp_path)
+    (tmp_path / "seeds" / "p.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(41))
+    assert stamp.edition_key(tmp_path / "seeds" / "p.txt", tmp_path) != before

@@ -61,7 +61,6 @@ def _serve(conn: Connection, theirs: Connection, root: str) -> None:
             return
         html, root_path, pdf_path = work
         with progress.weasyprint_stages(lambda stage: send(("stage", stage))):
-            send(("stage", "style"))
             document = pdf.lay_out(html, root_path)
             send(("pages", pdf.anchor_pages(document)))
             part = None

@@ -17,7 +17,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, replace
 
-from ..decode import Source
+from ..decode import Source, encodable
 from ..diagnostics import Diagnostic
 from ..errors import InputError
 from ..model import Article, Edition, Image, Meta, PhotoGap, SignOff, article_text, edition_text
@@ -136,18 +136,10 @@ def script_language(articles: list[Article]) -> str:
     for article in articles:
         for ch in "".join(article_text(article)):
             if "\u4e00" <= ch <= "\u9fff":
-                in_gb, in_big5 = _encodes(ch, "gb2312"), _encodes(ch, "cp950")
+                in_gb, in_big5 = encodable(ch, "gb2312"), encodable(ch, "cp950")
                 traditional += in_big5 and not in_gb
                 simplified += in_gb and not in_big5
     return "zh-Hant" if traditional >= 3 and traditional >= 2 * simplified else "zh-CN"
-
-
-def _encodes(char: str, encoding: str) -> bool:
-    try:
-        char.encode(encoding)
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def infer_meta(
