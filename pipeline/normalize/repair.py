@@ -16,13 +16,20 @@ the wrong place.  The signals used are general, never the words of one day:
 * a dictionary word (jieba's word list) that exists only across the join
   (项目进|行 → 进行) supports the join;
 * clauses in Chinese enumerations repeat their opening (不准…；不准…；不): a
-  join that continues the paragraph's own clause pattern is preferred.
+  join that continues the paragraph's own clause pattern is preferred;
+* an enumeration cut after its 、 is continued by one more short item (…时限、主体
+  责任 | 单位、责任人…).
 
-The candidate continuations of a cut paragraph are the next paragraph and
-every nearby paragraph that nothing precedes (a "fragment").  The best-scoring
-one wins; a fragment moves with the paragraphs that follow it in its column
-(up to the next heading-shaped line).  Where no candidate is good enough the
-paragraph stays cut and a P103 doubt is reported.
+A repair changes the text, so it is made only on evidence: a paragraph that
+merely lacks a final stop (a summary line, a deck, a caption) is no evidence,
+since real pages print many such lines.  The candidate continuations of a cut
+paragraph are the next paragraph — joined when at least one signal above holds —
+and every nearby paragraph that nothing precedes (a "fragment"), moved only with
+``MOVE_MIN`` points and never across what starts an article (a stacked headline,
+a byline, a sign-off).  The best-scoring one wins; a fragment moves with the
+paragraphs that follow it in its column (up to the next heading-shaped line).
+Where no candidate is good enough the paragraph stays cut and a P103 doubt is
+reported.
 """
 
 from __future__ import annotations
@@ -32,8 +39,8 @@ from dataclasses import dataclass
 from ..diagnostics import Diagnostic
 from .blocks import Raw
 from .text import (
-    clause_heads, first_clause, is_heading_like, is_kicker, is_terminated, last_clause,
-    spanning_word, starts_mid_sentence,
+    clause_heads, continues_list, first_clause, is_heading_like, is_kicker, is_terminated,
+    last_clause, spanning_word, starts_mid_sentence,
 )
 from .structure import is_byline, run_in_head
 
@@ -41,6 +48,8 @@ from .structure import is_byline, run_in_head
 WINDOW = 16
 # A body paragraph at least this long that ends without a closing mark is cut.
 BODY_MIN = 20
+# Points a displaced fragment needs before it is moved (two independent signals).
+MOVE_MIN = 3
 
 
 @dataclass(frozen=True)
@@ -73,6 +82,9 @@ def _score(tail_text: str, head_text: str) -> tuple[int, tuple[str, ...]]:
     if starts_mid_sentence(head_text):
         score += 2
         reasons.append("starts mid-sentence")
+    if continues_list(tail_text, head_text):
+        score += 1
+        reasons.append("continues the list")
     word = spanning_word(tail_text, head_text)
     if word:
         score += 1
@@ -108,16 +120,30 @@ def _candidates(blocks: list[Raw], index: int) -> list[Candidate]:
             and not is_heading_like(blocks[nxt].text)
             and not _opens_structure(blocks[nxt].text)):
         score, reasons = _score(tail, blocks[nxt].text)
-        # The next paragraph is the natural reading: it wins ties.
-        found.append(Candidate(nxt, score + 1, ("follows directly", *reasons)))
+        # The next paragraph is the natural reading: it wins ties.  Following alone is
+        # no evidence (a deck or summary line has no final stop either).
+        if score >= 1:
+            found.append(Candidate(nxt, score + 1, ("follows directly", *reasons)))
     low, high = max(0, index - WINDOW), min(len(blocks), index + WINDOW + 1)
     for other in range(low, high):
         if other in (index, nxt) or not _fragment_ok(blocks, other):
             continue
+        if _barrier(blocks, min(index, other) + 1, max(index, other)):
+            continue
         score, reasons = _score(tail, blocks[other].text)
-        if score >= 2:
+        if score >= MOVE_MIN:
             found.append(Candidate(other, score, reasons))
     return sorted(found, key=lambda c: (-c.score, abs(c.index - index)))
+
+
+def _barrier(blocks: list[Raw], start: int, stop: int) -> bool:
+    """Whether something between ``start`` and ``stop`` starts an article: a stacked
+    headline, a byline or a sign-off (a fragment never moves across one)."""
+    for block in blocks[start:stop]:
+        if block.kind in ("lines", "signoff") or (
+                block.kind == "para" and is_byline(block.text)):
+            return True
+    return False
 
 
 def _column_run(blocks: list[Raw], start: int, stop: int) -> int:

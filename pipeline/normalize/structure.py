@@ -10,7 +10,7 @@ import re
 
 from ..diagnostics import Diagnostic
 from ..model import Byline, Credit, Inline, Link, Text
-from .text import HAN_CLASS, is_author_name
+from .text import HAN_CLASS, is_author_name, is_genre
 
 # 电头: an agency ending in 讯 or 电 ("本报讯", "新华社北京3月31日电"; traditional
 # 訊/電), then bracketed credits.
@@ -26,7 +26,7 @@ _AGENCY = re.compile(rf"^{_AGENCY_TEXT}$")
 _NEWS_AGENCY = re.compile(r"本报|本報|报|報|社|网|網|台")
 # Roles that credit people in a byline (全媒体记者, 通讯员, 实习生 …; and in
 # traditional characters: 記者, 通訊員 …).
-_ROLES = (r"(?:记者|記者|通讯员|通訊員|实习生|實習生|编辑|編輯|摄影|攝影|摄|攝|作者"
+_ROLES = (r"(?:记者|記者|通讯员|通訊員|实习生|實習生|编辑|編輯|摄影|攝影|摄|攝|作者|评论员|評論員"
           r"|撰稿|供稿|报道员|報導員|報道員|特约|特約)")
 _ROLE = re.compile(rf"^[{HAN_CLASS}]*{_ROLES}$")
 # A role with its names run on, no space: 记者张三, 记者张三、李四 (Xinhua's form).
@@ -60,16 +60,35 @@ _BARE_URL = re.compile(r"(?:https?://|mailto:)[A-Za-z0-9\-._~:/?#\[\]@!$&'*+,;=%
 def _names(text: str) -> tuple[tuple[str, ...], str] | None:
     """Names run together with 、 (张三、李四) or one name: (names, separator)."""
     names = tuple(text.split("、"))
-    if all(_PERSON.match(name) for name in names):
+    if all(_PERSON.match(name) and not is_genre(name) for name in names):
         return names, "、" if len(names) > 1 else " "
     return None
 
 
-def _credits(tokens: list[str]) -> tuple[Credit, ...] | None:
+def _joined_names(tokens: list[str]) -> list[str]:
+    """Tokens with a two-character name set with a space in its middle (何 聪, so that
+    it lines up with three-character names) made one token again (何聪)."""
+    out: list[str] = []
+    k = 0
+    while k < len(tokens):
+        token = tokens[k]
+        if (len(token) == 1 and k + 1 < len(tokens) and len(tokens[k + 1]) == 1
+                and _PERSON.match(token + tokens[k + 1])):
+            out.append(token + tokens[k + 1])
+            k += 2
+            continue
+        out.append(token)
+        k += 1
+    return out
+
+
+def _credits(tokens: list[str], *, bare_names: bool = False) -> tuple[Credit, ...] | None:
     """The credits of whitespace-separated byline tokens — roles followed by names
     (全媒体记者 张三 李四), or roles with their names run on (记者张三、李四) — or None
-    if a token is neither or a role credits nobody."""
+    if a token is neither or a role credits nobody.  With ``bare_names`` (inside a
+    dateline's brackets) names alone are credits too: （余建斌、高超）."""
     credits: list[Credit] = []
+    tokens = _joined_names(tokens)
     if len(tokens) > 1 and tokens[-1] in _CREDIT_TAILS:  # …李四 文/图
         tail, tokens = Credit(tokens[-1], ()), tokens[:-1]
     else:
@@ -85,6 +104,8 @@ def _credits(tokens: list[str]) -> tuple[Credit, ...] | None:
             if last.names and (last.separator != " " or separator != " "):
                 return None  # 张三、李四 王五: separators mixed, not a form we know
             credits[-1] = Credit(last.role, (*last.names, *names), separator=separator)
+        elif bare_names and not credits and (found := _names(token)):
+            credits.append(Credit("", found[0], spaced=False, separator=found[1]))
         else:
             return None
     if not credits or any(not credit.names for credit in credits):
@@ -92,27 +113,34 @@ def _credits(tokens: list[str]) -> tuple[Credit, ...] | None:
     return (*credits, tail) if tail else tuple(credits)
 
 
+# Whitespace between a byline's parts: spaces, U+3000, no-break spaces.
+_GAP = re.compile(r"[\s\u3000\u00a0]+")
+
+
 def parse_byline(text: str) -> tuple[Byline, str] | None:
     """The byline at the start of a lead paragraph and the text after it, or None:
-    本报讯（记者 张三）…, 新华社北京3月31日电（记者张三、李四）…, or without brackets
+    本报讯（记者 张三）…, 新华社北京3月31日电（记者张三、李四）…, the wire's dateline
+    alone before the text (新华社北京5月8日电␣␣正文…, 本报电 …), or without brackets
     本报讯 记者王五 通讯员赵六 近日……"""
     match = _BYLINE.match(text)
     if match:
-        credits = _credits(match["credits"].split())
+        credits = _credits(match["credits"].split(), bare_names=True)
         if credits is None:
             return None
         brackets = match["open"] + match["close"]
         return Byline(match["agency"], credits, brackets), text[match.end():]
-    tokens = text.split(" ")
-    if len(tokens) < 2 or not _AGENCY.match(tokens[0]):
+    # Tokens with where each starts; the text after the byline keeps its own spacing.
+    spans = [(m.start(), m.group()) for m in re.finditer(r"[^\s\u3000\u00a0]+", text)]
+    if len(spans) < 2 or spans[0][0] != 0 or not _AGENCY.match(spans[0][1]):
         return None
+    tokens = [token for _, token in spans]
     # The credits are the tokens after the agency up to the first that is not one.
     for end in range(len(tokens) - 1, 1, -1):
         credits = _credits(tokens[1:end])
-        if credits is not None and tokens[end].strip():
-            return Byline(tokens[0], credits, ""), " ".join(tokens[end:])
-    if _NEWS_AGENCY.search(tokens[0]) and tokens[1].strip():
-        return Byline(tokens[0], (), ""), " ".join(tokens[1:])  # 本报讯 3月30日，…
+        if credits is not None:
+            return Byline(tokens[0], credits, ""), text[spans[end][0]:]
+    if _NEWS_AGENCY.search(tokens[0]):
+        return Byline(tokens[0], (), ""), text[spans[1][0]:]  # 新华社北京5月8日电  …
     return None
 
 

@@ -105,6 +105,12 @@ _GENRES = {"时评", "時評", "社论", "社論", "短评", "短評", "快评",
            "札記", "手记", "手記", "观察", "觀察", "纪实", "紀實", "速写", "速寫"}
 
 
+def is_genre(text: str) -> bool:
+    """A word naming the kind of piece (时评, 手记, 综述): never a person's name (记者手记
+    is a genre, not the reporter 手记)."""
+    return text.strip() in _GENRES
+
+
 def is_author_name(text: str) -> bool:
     """A line that is a person's name alone (2 or 3 ideographs from a common surname,
     4 from a compound one): an author set under a headline, not a subtitle."""
@@ -284,11 +290,29 @@ def spanning_word(tail: str, head: str) -> str:
     return best
 
 
+# Marks that may not start a line but may open a paragraph: a dash leads a list item
+# (——强化监管…) and an ellipsis opens a quotation cut short (……).
+_MAY_OPEN = set("…—")
+
+
 def starts_mid_sentence(text: str) -> bool:
-    """Text whose first mark cannot open a sentence: ``，`` first, or one ideograph then ``，``."""
+    """Text whose first mark cannot open a sentence: ``，`` first, or one ideograph then
+    ``，`` / ``；`` / ``。`` (翰，还有…).  One ideograph then ``、`` is no evidence: it
+    opens enumerations (看、听、议…) and numbered items (一、…)."""
     text = text.lstrip()
     if not text:
         return False
     if text[0] in NO_START:
-        return True
-    return len(text) > 1 and is_han(text[0]) and text[1] in "，、；。"
+        return text[0] not in _MAY_OPEN
+    return len(text) > 1 and is_han(text[0]) and text[1] in "，；。"
+
+
+def continues_list(tail: str, head: str) -> bool:
+    """A list cut in two: ``tail`` ends inside an enumeration (…时限、主体责任) and
+    ``head`` opens with one more short item of it (单位、责任人…)."""
+    before = tail.rstrip()
+    marks = [i for i, ch in enumerate(before) if ch in _CLAUSE_MARKS]
+    if not marks or before[marks[-1]] != "、" or len(before) - marks[-1] > 9:
+        return False
+    first = _CLAUSE.search(head)
+    return bool(first) and first.group() == "、" and 1 <= first.start() <= 6
