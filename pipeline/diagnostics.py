@@ -29,6 +29,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "P120": ("info", "a heading line inside an article was read as a subhead"),
     "P121": ("doubt", "text before the first headline was kept as an untitled article"),
     "P122": ("info", "a name under a headline was read as the author's byline"),
+    "P123": ("doubt", "a heading line was read as a headline or a subhead on little evidence"),
     "P130": ("repair", "a table row had fewer cells than the header; padded"),
     "P131": ("doubt", "a table row had more cells than the header; extra cells joined"),
     "P132": ("info", "lines of space-aligned columns were read as a table"),

@@ -4,12 +4,11 @@ In: repaired raw blocks.  Out: ``Article``s (model) and diagnostics.
 
 An article starts at a *heading run*: consecutive heading-shaped lines (short,
 no full stop), stacked short-line groups (a column label) and photo gaps, with
-no body text between them.  A run opens a new article when any of these hold:
-it is the first thing in the text; the article before it is closed by a
-sign-off; it has a kicker (ends with ——), two or more lines, or a photo gap;
-a byline follows it.  A single heading line that shares a word (two
-ideographs) with the current article's headline is a subhead of that article
-instead (P120).  Inside a new article's run: kickers first, then title lines
+no body text between them; a credit line (…摄, 版式设计：…) is never one.
+Whether a run opens a new article or is a subhead of the current one is
+``openers.judge``'s scored decision (P120 for a subhead, P123 for a close
+call; a sidecar ``article:`` or ``subhead:`` line settles it).  Inside a new
+article's run: kickers first, then title lines
 (a couplet of equal length is two title lines, otherwise the second line is
 the subtitle), and after a gap or label, further lines are the body's first
 subheads.
@@ -25,10 +24,12 @@ from ..model import (
     Paragraph, PhotoGap, SignOff, Span, Table,
 )
 from .blocks import Raw
+from .openers import Context, judge, stacked_layout
 from .structure import (
-    inlines, is_byline, is_label, parse_byline, parse_byline_line, run_in_head, split_label,
+    inlines, is_byline, is_credit_line, is_label, parse_byline, parse_byline_line,
+    run_in_head, split_label,
 )
-from .text import han_count, is_author_name, is_heading_like, is_kicker
+from .text import is_author_name, is_heading_like, is_kicker
 
 # A two-line title is a couplet (对仗) when its lines differ by at most this much.
 COUPLET_SLACK = 1
@@ -39,11 +40,8 @@ def _is_head_element(block: Raw) -> bool:
     if block.kind == "lines":
         return True
     return (block.kind == "para" and is_heading_like(block.text)
-            and not is_byline(block.text) and not run_in_head(block.text))
-
-
-def _bigrams(text: str) -> set[str]:
-    return {text[i:i + 2] for i in range(len(text) - 1) if han_count(text[i:i + 2]) == 2}
+            and not is_byline(block.text) and not run_in_head(block.text)
+            and not is_credit_line(block.text))
 
 
 @dataclass
@@ -55,6 +53,7 @@ class _Draft:
     first: int = 0
     last: int = 0
     signed: bool = False
+    last_block: Raw | None = None  # the last raw block read into the body
 
     def headline_text(self) -> str:
         h = self.headline
@@ -224,6 +223,16 @@ def _body_block(block: Raw, diagnostics: list[Diagnostic]) -> Block:
     raise ValueError(f"unknown raw block kind {block.kind}")
 
 
+def _subhead(block: Raw) -> Block:
+    """A heading-run block read as part of the current article's body."""
+    span = Span(block.first, block.last)
+    if block.kind == "gap":
+        return _gap(block)
+    if block.kind == "lines":
+        return Heading(" ".join(block.lines), span)
+    return Heading(block.text, span)
+
+
 def _heading_run(blocks: list[Raw], start: int) -> int:
     end = start
     while end < len(blocks) and (_is_head_element(blocks[end]) or blocks[end].kind == "gap"):
@@ -233,18 +242,35 @@ def _heading_run(blocks: list[Raw], start: int) -> int:
     return end
 
 
-def _opens_article(current: _Draft | None, run: list[Raw], following: Raw | None) -> bool:
-    if current is None or current.signed:
-        return True
-    elements = [b for b in run if b.kind != "gap"]
-    if len(elements) >= 2 or len(run) > len(elements):
-        return True
-    only = elements[0]
-    if only.kind == "lines" or is_kicker(only.text):
-        return True
-    if following is not None and following.kind == "para" and is_byline(following.text):
-        return True
-    return not (_bigrams(only.text) & _bigrams(current.headline_text()))
+def _opens_article(current: _Draft | None, run: list[Raw], following: Raw | None,
+                   stacked: bool, diagnostics: list[Diagnostic]) -> bool:
+    """``openers.judge`` on the run, settled by a sidecar ``article:``/``subhead:``
+    line where there is one; P120 and P123 report what was decided."""
+    context = Context() if current is None else Context(
+        headline=current.headline_text(), open=True, signed=current.signed,
+        last=current.last_block, stacked_layout=stacked,
+        subheads=sum(isinstance(b, Heading) for b in current.body))
+    verdict = judge(run, following, context)
+    first = run[0] if run[0].kind != "gap" else run[-1]
+    shown = (first.lines[0] if first.kind == "lines" else first.text)[:16]
+    why = "; ".join(verdict.reasons)
+    settled = next((b.role for b in run if b.role), "")
+    if settled:
+        diagnostics.append(Diagnostic(
+            "P150", first.first, f"the sidecar says {shown} is "
+            + ("an article's headline" if settled == "article" else "a subhead")))
+        return settled == "article"
+    if verdict.doubtful and current is not None:
+        settle = "subhead" if verdict.opens else "article"
+        diagnostics.append(Diagnostic(
+            "P123", first.first, f"doubt: read {shown} as "
+            + ("a new article's headline" if verdict.opens else "a subhead")
+            + f" on little evidence ({why}); if it is "
+            + ("a subhead" if verdict.opens else "a headline")
+            + f", add to the sidecar's corrections: - {settle}: \"{shown}\""))
+    elif not verdict.opens:
+        diagnostics.append(Diagnostic("P120", first.first, f"read {shown} as a subhead ({why})"))
+    return verdict.opens
 
 
 def to_articles(blocks: list[Raw]) -> tuple[list[Article], list[Diagnostic]]:
@@ -252,6 +278,7 @@ def to_articles(blocks: list[Raw]) -> tuple[list[Article], list[Diagnostic]]:
     diagnostics: list[Diagnostic] = []
     articles: list[Article] = []
     current: _Draft | None = None
+    stacked = stacked_layout(blocks)
     index = 0
     while index < len(blocks):
         block = blocks[index]
@@ -259,7 +286,7 @@ def to_articles(blocks: list[Raw]) -> tuple[list[Article], list[Diagnostic]]:
         if end > index:
             run = blocks[index:end]
             following = blocks[end] if end < len(blocks) else None
-            if _opens_article(current, run, following):
+            if _opens_article(current, run, following, stacked, diagnostics):
                 if current is not None:
                     articles.append(current.done())
                 current, opening = _open_article(run, diagnostics)
@@ -268,11 +295,10 @@ def to_articles(blocks: list[Raw]) -> tuple[list[Article], list[Diagnostic]]:
                 _take_byline(current, blocks, end)
                 index = end
                 continue
-            diagnostics.append(Diagnostic(
-                "P120", block.first, f"read {block.text[:12]} as a subhead: it shares a word "
-                "with the headline"))
-            current.add(Heading(block.text, Span(block.first, block.last)), block.last)
-            index += 1
+            for piece in run:  # a subhead (or a few): the current article goes on
+                current.add(_subhead(piece), piece.last)
+            current.last_block = run[-1]
+            index = end
             continue
         if current is None:
             diagnostics.append(Diagnostic(
@@ -283,6 +309,7 @@ def to_articles(blocks: list[Raw]) -> tuple[list[Article], list[Diagnostic]]:
                 continue  # the block was a byline line: it is the article's byline now
         current.add(_body_block(block, diagnostics), block.last)
         current.signed = block.kind == "signoff"
+        current.last_block = block
         index += 1
     if current is not None:
         articles.append(current.done())

@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .structure import is_label, parse_byline_line
-from .text import HEADING_MAX, is_heading_like, is_terminated, parse_date, starts_mid_sentence
+from .text import (
+    HEADING_LONG, HEADING_MAX, is_heading_like, is_kicker, is_terminated, parse_date,
+    starts_mid_sentence,
+)
 
 # A name grid: three or more space-separated names of 2-4 ideographs (with ·).
 _NAME = re.compile(r"^[\u4e00-\u9fff·]{2,5}$")
@@ -39,6 +43,10 @@ class Raw:
     items: list["RawField"] = field(default_factory=list)
     sealed: bool = False  # a sidecar correction settled this paragraph's end
     aligned: bool = False  # a table whose columns were aligned with spaces, not tabs
+    # In a text whose paragraphs are indented (``indented_layout``): "flush" for a
+    # block set flush left (a headline line), "indented" for one indented (body).
+    margin: str = ""
+    role: str = ""  # a sidecar's settling: "article" (opens one) or "subhead"
 
 
 @dataclass
@@ -82,21 +90,65 @@ def _short(text: str) -> bool:
     return len(text) <= HEADING_MAX and not is_terminated(text)
 
 
+def _stackable(text: str) -> bool:
+    """A line that may stand in a stacked group: short and open (a verse line, a
+    label), or headline-shaped (a title closing with ” or ）, a kicker ending ——)."""
+    return _short(text) or is_kicker(text) or (
+        is_heading_like(text) and not (len(text) >= 20 and "，" in text))
+
+
+def _deck(text: str) -> bool:
+    """A long subtitle or deck under a stacked headline: no closing mark, no byline."""
+    return (not is_terminated(text) and not text.rstrip().endswith(("，", "、"))
+            and len(text) <= 2 * HEADING_LONG and parse_byline_line(text) is None)
+
+
 def _wrapped(line: str, following: str) -> bool:
     """A line cut by an exporter's fixed width: long, with running-text commas,
     or followed by text that cannot open a sentence."""
     return (len(line) >= 20 and "，" in line) or starts_mid_sentence(following)
 
 
-def read_lines(text: str, breaks: frozenset[int] = frozenset()) -> list[tuple[int, str, int, str]]:
-    """(line number, text, blank lines before, kind) for every line with text.
+# A paragraph indent: two or more spaces, or a full-width or no-break space.
+_INDENT = re.compile(r"^(?: {2,}|[\u3000\u00a0])")
+# Share of text lines that must be indented for the indent to mark paragraphs.
+INDENTED_SHARE = 0.5
+
+
+def indented_layout(text: str) -> bool:
+    """Whether the text marks paragraphs by indenting them, one a line (a CMS or crawl
+    export: no blank lines between paragraphs, headlines flush left).  Then every
+    indented line is a paragraph of its own and a flush line is a headline line,
+    unless it continues a line cut by a fixed width."""
+    lines = [line for line in text.split("\n") if line.strip() and "\t" not in line]
+    indented = sum(1 for line in lines if _INDENT.match(line))
+    return len(lines) >= 4 and indented >= INDENTED_SHARE * len(lines)
+
+
+class Line(NamedTuple):
+    """One line with text: its number, text, the blank lines before it, its kind
+    (text, table, names, date, field) and, in an ``indented_layout``, its margin."""
+
+    number: int
+    text: str
+    gap: int
+    kind: str
+    margin: str = ""
+
+
+def read_lines(text: str, breaks: frozenset[int] = frozenset()) -> list[Line]:
+    """Every line with text (see ``Line``).
 
     A line in ``breaks`` (an emptied separator line) counts as one blank line, and
     the blank lines around it as none: it parts two blocks, it is no photo gap.
+    In an ``indented_layout`` an indented line counts as having a blank line before
+    it (it is a paragraph of its own), and so does a flush line after an indented
+    one, unless that one was cut by a fixed width (long, without a closing mark).
     """
-    out = []
+    out: list[Line] = []
     blanks = 0
     collapse = False
+    indents = indented_layout(text)
     for number, line in enumerate(text.split("\n"), start=1):
         if number in breaks:
             blanks, collapse = max(blanks, 1), True
@@ -105,9 +157,16 @@ def read_lines(text: str, breaks: frozenset[int] = frozenset()) -> list[tuple[in
             blanks += 0 if collapse else 1
             continue
         collapse = False
+        margin = ""
+        if indents and "\t" not in line:
+            margin = "indented" if _INDENT.match(line) else "flush"
+            before = out[-1] if out else None
+            cut = before is not None and not is_terminated(before.text) and len(before.text) >= 20
+            if margin == "indented" or (before and before.margin == "indented" and not cut):
+                blanks = max(blanks, 1)
         if "\t" not in line:
             line = line.strip(" \u3000\u00a0")  # paragraph indents are layout, not text
-        out.append((number, line, blanks, _line_kind(line)))
+        out.append(Line(number, line, blanks, _line_kind(line), margin))
         blanks = 0
     return out
 
@@ -123,7 +182,7 @@ def to_blocks(text: str, breaks: frozenset[int] = frozenset()) -> list[Raw]:
     blocks: list[Raw] = []
     i = 0
     while i < len(lines):
-        number, line, gap, kind = lines[i]
+        number, line, gap, kind, _ = lines[i]
         if gap >= PHOTO_GAP and blocks:
             blocks.append(Raw("gap", number - gap, number - 1, gap=gap))
             gap = 0
@@ -149,9 +208,18 @@ def _aligned_cells(line: str) -> list[str]:
     return cells if len(cells) >= 3 else []
 
 
-def _group(run: list[tuple[int, str, int, str]], gap: int, blocks: list[Raw]) -> int:
+def _group(run: list[Line], gap: int, blocks: list[Raw]) -> int:
     """Make one block from the start of a run of adjacent lines; return lines used."""
-    number, line, _, kind = run[0]
+    before = len(blocks)
+    used = _block(run, gap, blocks)
+    if len(blocks) > before:
+        blocks[-1].margin = run[0].margin
+    return used
+
+
+def _block(run: list[Line], gap: int, blocks: list[Raw]) -> int:
+    """``_group``'s work: append the block, return the lines it took."""
+    number, line, _, kind, _ = run[0]
     # Two or more lines in the same number of space-aligned columns: a table.  Its head
     # may look like a names row (排名  球队  积分); the rows below it may not.
     width = len(_aligned_cells(line)) if kind in ("text", "names") else 0
@@ -183,9 +251,15 @@ def _group(run: list[tuple[int, str, int, str]], gap: int, blocks: list[Raw]) ->
         blocks.append(Raw("signoff", number, number, gap=gap, lines=[line.strip()]))
         return 1
     # Short lines stacked without blank lines: a sign-off when a date closes them,
-    # else a group (a column label, a multi-line title, a verse).
+    # else a group (a column label, a multi-line title, a verse).  A headline's
+    # lines may end with a closing quote or bracket, and the last of them (a long
+    # subtitle or deck, before a blank line) may be long.
     end = 1
-    while end < len(run) and run[end][3] == "text" and _short(run[end][1]) and _short(line):
+    while end < len(run) and run[end][3] == "text" and _stackable(run[end][1]) \
+            and _stackable(line):
+        end += 1
+    if end == len(run) - 1 and end >= 1 and run[end][3] == "text" and _deck(run[end][1]) \
+            and all(len(r[1]) <= HEADING_MAX and _stackable(r[1]) for r in run[:end]):
         end += 1
     if end < len(run) and run[end][3] == "date" and all(_short(r[1]) for r in run[:end]):
         lines = [r[1].strip() for r in run[: end + 1]]
@@ -209,12 +283,12 @@ def _group(run: list[tuple[int, str, int, str]], gap: int, blocks: list[Raw]) ->
     return k
 
 
-def _fields(run: list[tuple[int, str, int, str]], gap: int, blocks: list[Raw]) -> int:
+def _fields(run: list[Line], gap: int, blocks: list[Raw]) -> int:
     """Field lines, each taking the plain text lines directly under it as notes."""
     items: list[RawField] = []
     k = 0
     while k < len(run) and (run[k][3] == "field" or (items and run[k][3] == "text")):
-        number, line, _, kind = run[k]
+        number, line, _, kind, _ = run[k]
         if kind == "field":
             match = _FIELD.match(line)
             assert match

@@ -160,6 +160,28 @@ def parse_byline_line(text: str) -> Byline | None:
     return Byline(ornament, credits, "")
 
 
+# A credit line under a picture or at an article's foot: who took the photo (张三摄,
+# 新华社记者 李四摄, 王五摄（影像中国）), who made the page (版式设计：…, 制图：…), where
+# data came from (数据来源：…), a picture from an agency (新华社发), the editor's
+# sign (——编 者).  Headline-shaped, but never a headline.
+_PHOTO_CREDIT = re.compile(
+    rf"^(?:[^\s，。：:]{{0,12}}(?:记者|記者|社|报|報|网|網)\s*)?[{HAN_CLASS}·\s]{{1,10}}"
+    r"(?<!拍)(?:摄|攝|摄影|攝影|供图|供圖|制图|製圖)(?:[（(][^（()）]{1,12}[）)])?$")
+_PAGE_CREDIT = re.compile(
+    r"^(?:版式设计|版式設計|制图|製圖|本版制图|本版製圖|数据来源|數據來源|图片来源|圖片來源"
+    r"|资料来源|資料來源|责任编辑|責任編輯|美术编辑|美術編輯|设计|設計)\s*[：:]")
+_AGENCY_PHOTO = re.compile(r"^[^\s，。]{1,10}(?:社|报|報)(?:发|發|供图|供圖)$")
+_EDITOR_SIGN = re.compile(r"^——\s*(?:编\s*者|編\s*者|编\s*辑|編\s*輯)$")
+
+
+def is_credit_line(text: str) -> bool:
+    """A photo, page or editor's credit standing as a line of its own (see above)."""
+    text = text.strip()
+    return len(text) <= 40 and bool(
+        _PHOTO_CREDIT.match(text) or _PAGE_CREDIT.match(text) or _AGENCY_PHOTO.match(text)
+        or _EDITOR_SIGN.match(text))
+
+
 def is_label(text: str) -> bool:
     """A column tag in brackets standing alone (【聚焦两会】), one after an ornament
     (■相关新闻), or a page marker of the dump (第01版：要闻): the next article carries
