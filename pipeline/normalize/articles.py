@@ -16,6 +16,7 @@ subheads.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 from ..diagnostics import Diagnostic
@@ -68,16 +69,51 @@ class _Draft:
                        self.label, self.byline)
 
 
+# A subtitle by its form: a dash before it (——访…), a date or place in brackets under a
+# speech's title (（2020年1月8日）), or who attended (王五出席并讲话, 赵六主持).
+_DATE_NOTE = re.compile(r"^[（(][^（()）]{0,12}[0-9〇零一二三四五六七八九十]{1,4}年[^（()）]{0,24}[）)]$")
+_ATTENDANCE = re.compile(r"(?:出席|主持|讲话|講話|致辞|致辭|观看|觀看|陪同)(?:并讲话|並講話|会议|會議)?$")
+# A column tag closing a title line: …（寻找最美乡村）.
+_TITLE_TAG = re.compile(r"[（(][^（()）]{2,24}[）)]$")
+
+
+def _is_subtitle(line: str) -> bool:
+    return (line.startswith(("——", "—", "--")) or bool(_DATE_NOTE.match(line))
+            or bool(_ATTENDANCE.search(line)))
+
+
+def _leads_in(line: str) -> bool:
+    """A kicker by its end: a dash into the title (…——), or a speaker's colon (王五：)."""
+    return is_kicker(line) or (line.rstrip().endswith(("：", ":")) and len(line) <= 16)
+
+
 def _split_headline(lines: list[str]) -> Headline:
+    """Kicker (引题), title lines (主题) and subtitle (副题) of stacked headline lines.
+
+    Lines ending in —— or a speaker's colon are kickers.  Of two lines left, the
+    second is the subtitle when its form says so (_is_subtitle), when the first
+    carries the column tag, or when a kicker was already found; two short lines
+    of equal length are a couplet (two title lines); otherwise the first is the
+    kicker and the second the title — the common two-line headline (引题 + 主题).
+    Three lines are kicker, title and subtitle.
+    """
     kickers = []
-    while len(lines) > 1 and is_kicker(lines[0]):
+    while len(lines) > 1 and _leads_in(lines[0]):
         kickers.append(lines.pop(0))
     subtitle = ""
     if len(lines) >= 2:
         a, b = lines[-2], lines[-1]
         couplet = abs(len(a) - len(b)) <= COUPLET_SLACK and max(len(a), len(b)) <= COUPLET_MAX
-        if b.startswith(("——", "—", "--")) or not couplet:
+        if _is_subtitle(b) or kickers or (len(lines) == 2 and _TITLE_TAG.search(a)):
             subtitle = lines.pop()
+        elif len(lines) >= 3 and not couplet:
+            subtitle = lines.pop()
+        elif not couplet:
+            kickers.append(lines.pop(0))
+        if len(lines) >= 2 and not kickers and not (
+                abs(len(lines[0]) - len(lines[1])) <= COUPLET_SLACK
+                and max(len(lines[0]), len(lines[1])) <= COUPLET_MAX):
+            kickers.append(lines.pop(0))
     return Headline(titles=tuple(lines), kicker="".join(kickers), subtitle=subtitle)
 
 
@@ -89,9 +125,13 @@ def _gap(block: Raw) -> PhotoGap:
 _MAX_TAG_LINES = 3
 
 
-def _open_article(run: list[Raw],
-                  diagnostics: list[Diagnostic]) -> tuple[_Draft, list[tuple[Block, int]]]:
-    """A new article's draft from its heading run, and blocks that start its body."""
+def _open_article(run: list[Raw], diagnostics: list[Diagnostic],
+                  stacked: bool = False) -> tuple[_Draft, list[tuple[Block, int]]]:
+    """A new article's draft from its heading run, and blocks that start its body.
+
+    In a text that stacks its headlines (``stacked``), a heading line standing
+    apart after the headline is no part of it: a deck, a box label (核心阅读), the
+    body's first subhead."""
     lines: list[str] = []
     label: tuple[str, ...] = ()
     body: list[tuple[Block, int]] = []
@@ -117,8 +157,9 @@ def _open_article(run: list[Raw],
             label = (block.text,)
         elif byline is None and parse_byline_line(block.text):
             byline = parse_byline_line(block.text)
-        elif after_break:
+        elif after_break or (stacked and lines):
             body.append((Heading(block.text, Span(block.first, block.last)), block.last))
+            after_break = True
         elif not lines and not label and (tagged := split_label(block.text)):
             label, title = (tagged[0],), tagged[1]  # 【两会聚焦】代表委员热议…
             lines.append(title)
@@ -289,7 +330,7 @@ def to_articles(blocks: list[Raw]) -> tuple[list[Article], list[Diagnostic]]:
             if _opens_article(current, run, following, stacked, diagnostics):
                 if current is not None:
                     articles.append(current.done())
-                current, opening = _open_article(run, diagnostics)
+                current, opening = _open_article(run, diagnostics, stacked)
                 for piece, last in opening:
                     current.add(piece, last)
                 _take_byline(current, blocks, end)
