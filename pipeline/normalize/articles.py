@@ -87,15 +87,17 @@ def _leads_in(line: str) -> bool:
     return is_kicker(line) or (line.rstrip().endswith(("：", ":")) and len(line) <= 16)
 
 
-def _split_headline(lines: list[str]) -> Headline:
-    """Kicker (引题), title lines (主题) and subtitle (副题) of stacked headline lines.
+def _split_headline(lines: list[str], stacked: bool = True) -> Headline:
+    """Kicker (引题), title lines (主题) and subtitle (副题) of a headline's lines.
 
     Lines ending in —— or a speaker's colon are kickers.  Of two lines left, the
     second is the subtitle when its form says so (_is_subtitle), when the first
     carries the column tag, or when a kicker was already found; two short lines
-    of equal length are a couplet (two title lines); otherwise the first is the
-    kicker and the second the title — the common two-line headline (引题 + 主题).
-    Three lines are kicker, title and subtitle.
+    of equal length are a couplet (two title lines).  Otherwise, when the lines
+    were ``stacked`` as the page set them, the first is the kicker and the second
+    the title — the common two-line headline (引题 + 主题); a dump that parts the
+    lines with blank lines lists title before subtitle.  Three lines are kicker,
+    title and subtitle.
     """
     kickers = []
     while len(lines) > 1 and _leads_in(lines[0]):
@@ -106,7 +108,7 @@ def _split_headline(lines: list[str]) -> Headline:
         couplet = abs(len(a) - len(b)) <= COUPLET_SLACK and max(len(a), len(b)) <= COUPLET_MAX
         if _is_subtitle(b) or kickers or (len(lines) == 2 and _TITLE_TAG.search(a)):
             subtitle = lines.pop()
-        elif len(lines) >= 3 and not couplet:
+        elif (len(lines) >= 3 or not stacked) and not couplet:
             subtitle = lines.pop()
         elif not couplet:
             kickers.append(lines.pop(0))
@@ -137,6 +139,7 @@ def _open_article(run: list[Raw], diagnostics: list[Diagnostic],
     body: list[tuple[Block, int]] = []
     byline: Byline | None = None
     after_break = False
+    together = False  # the headline's lines were stacked as the page set them
     for block in _unstack(run):
         if block.kind == "gap":
             body.append((_gap(block), block.last))
@@ -153,6 +156,7 @@ def _open_article(run: list[Raw], diagnostics: list[Diagnostic],
             after_break = True
         elif block.kind == "lines":
             lines.extend(block.lines)
+            together = together or len(block.lines) > 1
         elif is_label(block.text) and not lines and not label:
             label = (block.text,)
         elif byline is None and parse_byline_line(block.text):
@@ -165,7 +169,7 @@ def _open_article(run: list[Raw], diagnostics: list[Diagnostic],
             lines.append(title)
         else:
             lines.append(block.text)
-    headline = _split_headline(lines)
+    headline = _split_headline(lines, together)
     if byline is None and headline.titles and is_author_name(headline.subtitle):
         # An author's name set under the headline (a commentary's): the article's byline.
         byline = Byline("", (Credit("", (headline.subtitle,), spaced=False),), "")
@@ -304,7 +308,7 @@ def _opens_article(current: _Draft | None, run: list[Raw], following: Raw | None
     if verdict.doubtful and current is not None:
         settle = "subhead" if verdict.opens else "article"
         diagnostics.append(Diagnostic(
-            "P123", first.first, f"doubt: read {shown} as "
+            "P123", first.first, f"read {shown} as "
             + ("a new article's headline" if verdict.opens else "a subhead")
             + f" on little evidence ({why}); if it is "
             + ("a subhead" if verdict.opens else "a headline")

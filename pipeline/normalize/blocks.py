@@ -47,6 +47,7 @@ class Raw:
     # block set flush left (a headline line), "indented" for one indented (body).
     margin: str = ""
     role: str = ""  # a sidecar's settling: "article" (opens one) or "subhead"
+    parted: bool = False  # a separator line (＊＊＊, ------) stood right before it
 
 
 @dataclass
@@ -134,6 +135,7 @@ class Line(NamedTuple):
     gap: int
     kind: str
     margin: str = ""
+    parted: bool = False  # a separator line stood before it
 
 
 def read_lines(text: str, breaks: frozenset[int] = frozenset()) -> list[Line]:
@@ -149,9 +151,10 @@ def read_lines(text: str, breaks: frozenset[int] = frozenset()) -> list[Line]:
     blanks = 0
     collapse = False
     indents = indented_layout(text)
+    parted = False
     for number, line in enumerate(text.split("\n"), start=1):
         if number in breaks:
-            blanks, collapse = max(blanks, 1), True
+            blanks, collapse, parted = max(blanks, 1), True, True
             continue
         if not line.strip():
             blanks += 0 if collapse else 1
@@ -166,8 +169,8 @@ def read_lines(text: str, breaks: frozenset[int] = frozenset()) -> list[Line]:
                 blanks = max(blanks, 1)
         if "\t" not in line:
             line = line.strip(" \u3000\u00a0")  # paragraph indents are layout, not text
-        out.append(Line(number, line, blanks, _line_kind(line), margin))
-        blanks = 0
+        out.append(Line(number, line, blanks, _line_kind(line), margin, parted))
+        blanks, parted = 0, False
     return out
 
 
@@ -182,7 +185,7 @@ def to_blocks(text: str, breaks: frozenset[int] = frozenset()) -> list[Raw]:
     blocks: list[Raw] = []
     i = 0
     while i < len(lines):
-        number, line, gap, kind, _ = lines[i]
+        number, line, gap, kind, *_ = lines[i]
         if gap >= PHOTO_GAP and blocks:
             blocks.append(Raw("gap", number - gap, number - 1, gap=gap))
             gap = 0
@@ -213,13 +216,13 @@ def _group(run: list[Line], gap: int, blocks: list[Raw]) -> int:
     before = len(blocks)
     used = _block(run, gap, blocks)
     if len(blocks) > before:
-        blocks[-1].margin = run[0].margin
+        blocks[-1].margin, blocks[-1].parted = run[0].margin, run[0].parted
     return used
 
 
 def _block(run: list[Line], gap: int, blocks: list[Raw]) -> int:
     """``_group``'s work: append the block, return the lines it took."""
-    number, line, _, kind, _ = run[0]
+    number, line, _, kind, *_ = run[0]
     # Two or more lines in the same number of space-aligned columns: a table.  Its head
     # may look like a names row (排名  球队  积分); the rows below it may not.
     width = len(_aligned_cells(line)) if kind in ("text", "names") else 0
@@ -288,7 +291,7 @@ def _fields(run: list[Line], gap: int, blocks: list[Raw]) -> int:
     items: list[RawField] = []
     k = 0
     while k < len(run) and (run[k][3] == "field" or (items and run[k][3] == "text")):
-        number, line, _, kind, _ = run[k]
+        number, line, _, kind, *_ = run[k]
         if kind == "field":
             match = _FIELD.match(line)
             assert match

@@ -7,7 +7,7 @@ Out: a ``Verdict`` — open or not, the score, and the named evidence for it.
 One heading line between paragraphs is the hard case: a one-line headline and a
 feature's subhead look alike.  Each piece of evidence below is worth points; the
 run opens an article at ``THRESHOLD`` points or more, and a score within
-``MARGIN`` of it is a doubt the normalizer reports (P123) with the sidecar line
+``MARGIN`` below it, or just at it, is a doubt the normalizer reports (P123) with the sidecar line
 that settles it.  Without evidence a lone heading line is a subhead: a missed
 headline leaves a visible subhead a desk can promote with one sidecar line, a
 false one splits an article in two.
@@ -22,7 +22,7 @@ For a new article:
   * a column tag standing alone (【聚焦】) or a page marker;
   * the article before ends with a closing credit (（本报记者…）, …摄, 版式设计：…);
   * in an indented layout, a line set flush left (headlines are flush, body indented);
-  * a photo gap in the run;
+  * a photo gap in the run, or a separator line (＊＊＊, ------) before it;
   * the text after it opens like a news lead, with a date or 近日/日前.
   * the line is a notice's title (公示, 关于…的通知, …启事).
 For a subhead:
@@ -54,7 +54,7 @@ _NUMBERED = re.compile(
 _LEAD = re.compile(
     r"^(?:\d{1,4}年)?(?:\d{1,2}月)?\d{1,2}日[上下中晚早凌午夜间]*[，,]|^(?:近日|日前|昨天|昨日|今天|今日|近期|目前|此前)[，,]")
 # The title of a notice, by its genre word: 公示, 关于…的通知, 招聘启事, 声明 ….
-_NOTICE = re.compile(r"(?:公示|公告|通告|通知|启事|啟事|声明|聲明|讣告|訃告|告示|倡议书|倡議書|决定|決定|公报|公報)$")
+_NOTICE = re.compile(r"(?:公示|公告|通告|通知|启事|啟事|声明|聲明|讣告|訃告|告示|倡议书|倡議書|决定|決定|公报|公報|名单|名單)$")
 # A paragraph closing an article with its credit: （本报记者…）, （新华社电）, （作者为…）, （张 三）.
 _CLOSING = re.compile(r"[（(](?P<inside>[^（()）]{2,80})[）)]\s*$")
 _CREDIT_WORDS = re.compile(r"电|记者|作者|整理|采写|报道|撰稿|供稿|编译|综合|来源|执笔")
@@ -83,7 +83,7 @@ class Verdict:
     @property
     def doubtful(self) -> bool:
         """Close to the threshold: reported as a doubt with the sidecar line to settle it."""
-        return abs(self.score - THRESHOLD) <= MARGIN and self.score < DECISIVE
+        return THRESHOLD - MARGIN <= self.score <= THRESHOLD
 
 
 def _bigrams(text: str) -> set[str]:
@@ -142,6 +142,8 @@ def judge(run: list[Raw], following: Raw | None, context: Context) -> Verdict:
         add(1 if context.stacked_layout else 5, "heading lines in a row")
     if len(run) > len(elements):
         add(2, "a photo gap")
+    if run[0].parted:
+        add(5, "after a line that parts articles")
     if any(b.kind == "para" and is_label(b.text) for b in elements):
         add(3, "a column tag")
     if following is not None and following.kind == "para" and (
@@ -166,5 +168,5 @@ def judge(run: list[Raw], following: Raw | None, context: Context) -> Verdict:
         if _bigrams(line) & _bigrams(context.headline):
             add(-2, "shares a word with the headline")
         if _NOTICE.search(line):
-            add(3, "a notice's title")
+            add(4, "a notice's title")
     return Verdict(score >= THRESHOLD, score, tuple(reasons) or ("no evidence of a new article",))
