@@ -24,7 +24,7 @@ from ..model import (
     Article, Block, Byline, Credit, Field, Fields, Headline, Heading, LineBreak, NameList,
     Paragraph, PhotoGap, SignOff, Span, Table,
 )
-from .blocks import Raw
+from .blocks import _DATE_NOTE as DATE_NOTE, Raw
 from .openers import Context, judge, stacked_layout
 from .structure import (
     inlines, is_byline, is_credit_line, is_label, parse_byline, parse_byline_line,
@@ -71,14 +71,13 @@ class _Draft:
 
 # A subtitle by its form: a dash before it (——访…), a date or place in brackets under a
 # speech's title (（2020年1月8日）), or who attended (王五出席并讲话, 赵六主持).
-_DATE_NOTE = re.compile(r"^[（(][^（()）]{0,12}[0-9〇零一二三四五六七八九十]{1,4}年[^（()）]{0,24}[）)]$")
 _ATTENDANCE = re.compile(r"(?:出席|主持|讲话|講話|致辞|致辭|观看|觀看|陪同)(?:并讲话|並講話|会议|會議)?$")
 # A column tag closing a title line: …（寻找最美乡村）.
 _TITLE_TAG = re.compile(r"[（(][^（()）]{2,24}[）)]$")
 
 
 def _is_subtitle(line: str) -> bool:
-    return (line.startswith(("——", "—", "--")) or bool(_DATE_NOTE.match(line))
+    return (line.startswith(("——", "—", "--")) or bool(DATE_NOTE.match(line))
             or bool(_ATTENDANCE.search(line)))
 
 

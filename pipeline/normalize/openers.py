@@ -24,7 +24,7 @@ For a new article:
   * in an indented layout, a line set flush left (headlines are flush, body indented);
   * a photo gap in the run, or a separator line (＊＊＊, ------) before it;
   * the text after it opens like a news lead, with a date or 近日/日前.
-  * the line is a notice's title (公示, 关于…的通知, …启事).
+  * the line is a notice's title (公示, 关于…的通知, …启事) or a genre's (图片报道, 简讯).
 For a subhead:
   * it shares a word (two ideographs) with the current headline;
   * it is a numbered section head (一, 二、, （三）, ①);
@@ -55,6 +55,8 @@ _LEAD = re.compile(
     r"^(?:\d{1,4}年)?(?:\d{1,2}月)?\d{1,2}日[上下中晚早凌午夜间]*[，,]|^(?:近日|日前|昨天|昨日|今天|今日|近期|目前|此前)[，,]")
 # The title of a notice, by its genre word: 公示, 关于…的通知, 招聘启事, 声明 ….
 _NOTICE = re.compile(r"(?:公示|公告|通告|通知|启事|啟事|声明|聲明|讣告|訃告|告示|倡议书|倡議書|决定|決定|公报|公報|名单|名單)$")
+# A title that names the genre of a short item: 图片报道, 简讯 ….
+_GENRE_TITLE = re.compile(r"^(?:图片报道|圖片報道|图片新闻|圖片新聞|新闻图片|新聞圖片|简讯|簡訊|快讯|快訊|短讯|短訊)$")
 # A paragraph closing an article with its credit: （本报记者…）, （新华社电）, （作者为…）, （张 三）.
 _CLOSING = re.compile(r"[（(](?P<inside>[^（()）]{2,80})[）)]\s*$")
 _CREDIT_WORDS = re.compile(r"电|记者|作者|整理|采写|报道|撰稿|供稿|编译|综合|来源|执笔")
@@ -135,7 +137,9 @@ def judge(run: list[Raw], following: Raw | None, context: Context) -> Verdict:
 
     elements = [b for b in run if b.kind != "gap"]
     texts = [line for b in elements for line in (b.lines if b.kind == "lines" else [b.text])]
-    if any(b.kind == "lines" for b in elements) and not all(
+    # Lines that end with a comma are a salutation or a verse, not a headline.
+    shaped = not any(text.rstrip().endswith(("，", "、", ",")) for text in texts)
+    if any(b.kind == "lines" for b in elements) and shaped and not all(
             b.margin == "indented" for b in elements):
         add(5, "stacked headline lines")
     elif len(elements) >= 2:
@@ -155,7 +159,7 @@ def judge(run: list[Raw], following: Raw | None, context: Context) -> Verdict:
     if closes_article(context.last):
         add(2, "the article before ends with its credit")
     margins = {b.margin for b in elements}
-    if margins == {"flush"}:
+    if margins == {"flush"} and shaped:
         add(5, "set flush left")
     elif margins == {"indented"}:
         add(-3, "indented like the body")
@@ -166,7 +170,7 @@ def judge(run: list[Raw], following: Raw | None, context: Context) -> Verdict:
         if _NUMBERED.match(line):
             add(-3, "a numbered section")
         if _bigrams(line) & _bigrams(context.headline):
-            add(-2, "shares a word with the headline")
-        if _NOTICE.search(line):
-            add(4, "a notice's title")
+            add(-2 if score < 3 else -1, "shares a word with the headline")
+        if _NOTICE.search(line) or _GENRE_TITLE.match(line):
+            add(4, "a notice's or a genre's title")
     return Verdict(score >= THRESHOLD, score, tuple(reasons) or ("no evidence of a new article",))
