@@ -61,15 +61,18 @@ class EditionMeta:
 
 @dataclass(frozen=True)
 class Correction:
-    """A repair addressed by quoted text: join (end + start) or keep_apart (end)."""
+    """A repair addressed by quoted text: join (end + start), keep_apart (end), or
+    where articles start: ``structure`` "article" (the heading line ``end`` opens an
+    article) or "subhead" (it is a subhead of the article before)."""
 
     end: str
     start: str = ""
+    structure: str = ""
 
     @property
     def keep_apart(self) -> bool:
         """A keep-apart correction names only the paragraph end."""
-        return not self.start
+        return not self.start and not self.structure
 
 
 @dataclass(frozen=True)
@@ -163,9 +166,13 @@ def _read_corrections(data: Any, source: str) -> tuple[Correction, ...]:
                                   _typed(item["with"], str, f"{where}.with", source)))
         elif keys == {"keep_apart"}:
             out.append(Correction(_typed(item["keep_apart"], str, f"{where}.keep_apart", source)))
+        elif keys in ({"article"}, {"subhead"}):
+            (key,) = keys
+            out.append(Correction(_typed(item[key], str, f"{where}.{key}", source),
+                                  structure=key))
         else:
             raise InputError(
-                f"{where}: expected either 'join' + 'with' or 'keep_apart', got "
+                f"{where}: expected 'join' + 'with', 'keep_apart', 'article' or 'subhead', got "
                 f"{', '.join(sorted(map(str, keys)))}", source)
         if not out[-1].end.strip():
             raise InputError(f"{where}: the quoted text is empty", source)

@@ -36,7 +36,13 @@ CASES = {
     "P110": ("标题\n\n网址：<https://example.cn/a>\n", None,
              "line 3: P110 repair: removed the angle brackets around https://example.cn/a"),
     "P120": ("森林防火知识\n\n" + BODY + "\n\n森林火灾的预防\n\n" + BODY + "\n", None,
-             "line 5: P120 info: read 森林火灾的预防 as a subhead: it shares a word with the headline"),
+             "line 5: P120 info: read 森林火灾的预防 as a subhead "
+             "(shares a word with the headline (-2))"),
+    "P123": ("防汛工作部署\n\n" + BODY + "\n\n防汛安全提示（民生观）\n\n" + BODY + "\n", None,
+             "line 5: P123 doubt: read 防汛安全提示（民生观） as a new article's headline on little "
+             "evidence (a column tag closes the line (+3); shares a word with the headline (-1)); "
+             "if it is a subhead, add to the sidecar's corrections: - subhead: "
+             "\"防汛安全提示（民生观）\""),
     "P121": (BODY + "\n\n标题\n\n" + BODY + "\n", None,
              "line 1: P121 doubt: text before the first headline kept as an untitled article"),
     "P130": ("名单\n\n姓名\t性别\t民族\n张三\t男\n", None,
@@ -84,6 +90,23 @@ def test_p150_sidecar_corrections():
     apart = Correction("在下")
     diagnostics = _run(text, None, Sidecar(corrections=(apart,)))
     assert [d.code for d in diagnostics if d.code in ("P150", "P101")] == ["P150"]
+
+
+def test_p150_sidecar_settles_where_articles_start():
+    text = "防汛工作部署\n\n" + BODY + "\n\n春季植树活动\n\n" + BODY + "\n\n植树注意事项\n\n" + BODY + "\n"
+    plain = normalize(Source(text, "utf-8")).edition.articles
+    assert len(plain) == 1  # two lone heading lines, no evidence: subheads
+    sidecar = Sidecar(corrections=(Correction("春季植树", structure="article"),))
+    normalized = normalize(Source(text, "utf-8"), sidecar)
+    assert [a.headline.titles for a in normalized.edition.articles] == [
+        ("防汛工作部署",), ("春季植树活动",)]
+    assert [d.format() for d in normalized.diagnostics if d.code == "P150"] == [
+        "line 5: P150 repair: the sidecar says 春季植树 starts an article"]
+    # and the other way round: a heading read as a headline is made a subhead
+    text = "防汛工作部署\n\n" + BODY + "\n\n防汛会议召开\n\n本报讯（记者 张三）" + BODY + "\n"
+    assert len(normalize(Source(text, "utf-8")).edition.articles) == 2
+    sidecar = Sidecar(corrections=(Correction("防汛会议召开", structure="subhead"),))
+    assert len(normalize(Source(text, "utf-8"), sidecar).edition.articles) == 1
 
 
 def test_every_code_is_tested():

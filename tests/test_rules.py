@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.decode import Source
 from pipeline.model import (
-    Heading, LineBreak, Link, Paragraph, PhotoGap, SignOff, Text,
+    Headline, Heading, LineBreak, Link, Paragraph, PhotoGap, SignOff, Text,
     byline_text, edition_text, inline_text,
 )
 from pipeline.normalize import normalize
@@ -286,3 +286,127 @@ def test_space_aligned_columns_are_a_table_but_a_names_grid_stays_one():
     # One line with wide gaps is no table; nor are sentences.
     one = "标题\n\n本报北京3月30日电  （记者 张三）  今天开会。\n"
     assert not any(isinstance(b, Table) for b in normalize(Source(one, "utf-8")).edition.articles[0].body)
+
+
+# --- reading real papers (issue 11): each failure form, in texts written here ---
+
+def test_a_line_without_a_final_stop_is_no_reason_to_join():
+    # A summary line (提要) over the lead ends without a stop; nothing says it is cut.
+    text = ("春运首日客流平稳\n\n铁路部门加开临客列车，多地车站增设服务点，方便旅客出行\n\n"
+            "春运首日，全国铁路发送旅客数量平稳增长，各地车站秩序良好。\n")
+    normalized = normalize(Source(text, "utf-8"))
+    assert not any(d.code in ("P101", "P102") for d in normalized.diagnostics)
+    assert "铁路部门加开临客列车，多地车站增设服务点，方便旅客出行" in [
+        b.text if isinstance(b, Heading) else inline_text(b.inlines)
+        for a in normalized.edition.articles for b in a.body]
+
+
+def test_numbered_items_and_dashes_do_not_start_mid_sentence():
+    from pipeline.normalize.text import continues_list, starts_mid_sentence
+
+    for opening in ("一、免去某某的职务。", "——加强监管，落实责任。", "……他说。", "看、听、议三步走。"):
+        assert not starts_mid_sentence(opening)
+    assert starts_mid_sentence("翰，还有后来的故事。")
+    assert continues_list("落实整改时限、主体责任", "单位、责任人、监管单位。")
+    assert not continues_list("我们的朋友遍天下", "新的一年开始了。")
+
+
+def test_a_fragment_never_moves_across_a_byline():
+    text = ("会议部署全年工作\n\n会议强调，要坚持稳中求进，推动高质量发展，做好各项\n\n"
+            "人事任免\n\n新华社北京1月3日电  国家主席任免驻外大使。\n\n"
+            "、工作落到实处；不断改进作风。\n")
+    normalized = normalize(Source(text, "utf-8"))
+    assert not any(d.code == "P102" for d in normalized.diagnostics)
+
+
+@pytest.mark.parametrize("text, agency, rest", [
+    ("新华社北京5月8日电  国务院日前印发通知。", "新华社北京5月8日电", "国务院日前印发通知。"),
+    ("新华社北京5月8日电\u3000\u30005月8日，会议召开。", "新华社北京5月8日电", "5月8日，会议召开。"),
+    ("本报电 文化和旅游年活动启动。", "本报电", "文化和旅游年活动启动。"),
+])
+def test_a_wire_dateline_without_brackets_is_a_byline(text, agency, rest):
+    byline, after = parse_byline(text)
+    assert byline.agency == agency and not byline.credits and after == rest
+
+
+def test_names_in_a_datelines_brackets_and_spaced_names():
+    byline, rest = parse_byline("本报北京1月21日电  （王小明、李大华）远洋船队返航。")
+    assert byline.credits[0].names == ("王小明", "李大华") and rest == "远洋船队返航。"
+    line = parse_byline_line("本报记者 何 聪 赵晓明")
+    assert line.credits[0].names == ("何聪", "赵晓明")
+    assert parse_byline_line("本报评论员 李 斌").credits[0].role == "本报评论员"
+    assert parse_byline_line("记者手记") is None  # a genre, not the reporter 手记
+
+
+def test_credit_lines_are_never_headlines():
+    from pipeline.normalize.structure import is_credit_line
+
+    for line in ("张小明摄（影像中国）", "新华社记者  李大华摄", "版式设计：王五", "制图：赵六",
+                 "新华社发", "——编 者", "数据来源：国家统计局"):
+        assert is_credit_line(line), line
+    for line in ("春运首日客流平稳", "巧手拍摄家乡美", "电子信箱：abc@example.cn"):
+        assert not is_credit_line(line), line
+    text = ("古城新貌\n\n" + BODY + "\n\n张小明摄（影像中国）\n\n" + BODY + "\n")
+    articles = edition(text).articles
+    assert len(articles) == 1 and articles[0].headline.titles == ("古城新貌",)
+
+
+def test_a_lone_heading_line_is_a_subhead_unless_evidence_says_headline():
+    # Features carry subheads; without evidence a heading line is one.
+    text = ("山村的新年\n\n" + BODY + "\n\n修路\n\n" + BODY + "\n\n种茶\n\n" + BODY + "\n")
+    articles = edition(text).articles
+    assert len(articles) == 1
+    assert [b.text for b in articles[0].body if isinstance(b, Heading)] == ["修路", "种茶"]
+    # a column tag closing the line, a credit closing the article before, a notice's title
+    for opener, before in (("节日消费升温（经济观察）", BODY),
+                           ("城市夜景", BODY[:-1] + "（本报记者 王五）"),
+                           ("关于春节放假安排的通知", BODY),
+                           ("图片报道", BODY)):
+        text = "山村的新年\n\n" + BODY + "\n\n" + before + "\n\n" + opener + "\n\n" + BODY + "\n"
+        assert len(edition(text).articles) == 2, opener
+    # numbered sections are subheads even with evidence around them
+    text = "山村的新年\n\n" + BODY + "\n\n二\n\n" + BODY + "\n"
+    assert len(edition(text).articles) == 1
+
+
+def test_two_stacked_headline_lines_are_kicker_and_title_unless_the_second_is_a_subtitle():
+    from pipeline.normalize.articles import _split_headline
+
+    assert _split_headline(["江南古镇", "小桥流水 人家渐多（寻找最美乡村）"]) == Headline(
+        titles=("小桥流水 人家渐多（寻找最美乡村）",), kicker="江南古镇")
+    assert _split_headline(["全省文化工作会议召开", "王五出席并讲话"]).subtitle == "王五出席并讲话"
+    assert _split_headline(["在座谈会上的讲话", "（2022年1月8日）"]).subtitle == "（2022年1月8日）"
+    assert _split_headline(["王五：", "守护一方平安"]) == Headline(
+        titles=("守护一方平安",), kicker="王五：")
+    assert _split_headline(["把论文写在大地上", "——记农业专家王五"]).subtitle == "——记农业专家王五"
+    # parts a dump set apart with blank lines are listed title first
+    assert _split_headline(["发挥社区服务作用", "我市开展便民服务专项行动"], stacked=False) == Headline(
+        titles=("发挥社区服务作用",), subtitle="我市开展便民服务专项行动")
+
+
+def test_a_stacked_headline_keeps_a_deck_and_a_box_label_in_the_body():
+    text = ("江南古镇\n小桥流水 人家渐多（寻找最美乡村）\n\n核心阅读\n\n" + BODY + "\n\n"
+            "城市夜景\n灯光璀璨 游人如织\n\n" + BODY + "\n")
+    articles = edition(text).articles
+    assert [a.headline.titles for a in articles] == [
+        ("小桥流水 人家渐多（寻找最美乡村）",), ("灯光璀璨 游人如织",)]
+    assert isinstance(articles[0].body[0], Heading) and articles[0].body[0].text == "核心阅读"
+
+
+def test_an_indented_layout_reads_flush_lines_as_headlines():
+    indent = "\u3000\u3000"
+    text = ("\n城市夜景\n灯光璀璨 游人如织\n"
+            + indent + "新华社北京1月3日电  夜幕降临，城市的灯光次第亮起。\n"
+            + indent + "夜游路线\n"
+            + indent + BODY + "\n"
+            + indent + BODY + "\n"
+            + "\n山村的新年\n\n"
+            + indent + BODY + "\n"
+            + indent + "尊敬的各位来宾，\n"
+            + indent + BODY + "\n")
+    articles = edition(text).articles
+    assert [a.headline.titles for a in articles] == [("灯光璀璨 游人如织",), ("山村的新年",)]
+    assert articles[0].byline.agency == "新华社北京1月3日电"
+    assert [b.text for b in articles[0].body if isinstance(b, Heading)] == ["夜游路线"]
+    # one paragraph a line: no two lines joined
+    assert sum(isinstance(b, Paragraph) for b in articles[1].body) == 3

@@ -51,6 +51,9 @@ def apply_corrections(
     """Apply sidecar corrections, addressed by quoted text (never by line numbers)."""
     diagnostics = []
     for correction in corrections:
+        if correction.structure:
+            diagnostics.append(_settle(blocks, correction, source))
+            continue
         end = _find(blocks, correction.end, at_end=True)
         if end < 0:
             raise InputError(
@@ -76,6 +79,20 @@ def apply_corrections(
             "P150", piece.first,
             f"joined {correction.start}… (line {piece.first}) to …{correction.end}"))
     return blocks, diagnostics
+
+
+def _settle(blocks: list[Raw], correction: Correction, source: str) -> Diagnostic:
+    """Mark the one heading line that starts with the quoted text as opening an
+    article (``article:``) or as a subhead (``subhead:``); the segmenter obeys."""
+    quoted = correction.end.strip()
+    hits = [b for b in blocks if (b.kind == "para" and b.text.startswith(quoted))
+            or (b.kind == "lines" and b.lines and b.lines[0].startswith(quoted))]
+    if len(hits) != 1:
+        raise InputError(
+            f"correction: {len(hits)} lines start with {quoted!r} (need exactly one)", source)
+    hits[0].role = correction.structure
+    return Diagnostic("P150", hits[0].first, f"the sidecar says {quoted} starts "
+                      + ("an article" if correction.structure == "article" else "a subhead"))
 
 
 def take_dateline(blocks: list[Raw]) -> tuple[list[Raw], str, list[Diagnostic]]:

@@ -38,7 +38,7 @@ COUPLET_MAX = 12
 
 
 def _is_head_element(block: Raw) -> bool:
-    if block.kind == "lines":
+    if block.kind == "lines" or block.role == "article":
         return True
     return (block.kind == "para" and is_heading_like(block.text)
             and not is_byline(block.text) and not run_in_head(block.text)
@@ -70,7 +70,8 @@ class _Draft:
 
 
 # A subtitle by its form: a dash before it (——访…), a date or place in brackets under a
-# speech's title (（2020年1月8日）), or who attended (王五出席并讲话, 赵六主持).
+# speech's title (（2020年1月8日）), who attended (王五出席并讲话, 赵六主持), or the
+# author's name (任仲平: then read as the byline, P122).
 _ATTENDANCE = re.compile(r"(?:出席|主持|讲话|講話|致辞|致辭|观看|觀看|陪同)(?:并讲话|並講話|会议|會議)?$")
 # A column tag closing a title line: …（寻找最美乡村）.
 _TITLE_TAG = re.compile(r"[（(][^（()）]{2,24}[）)]$")
@@ -78,7 +79,7 @@ _TITLE_TAG = re.compile(r"[（(][^（()）]{2,24}[）)]$")
 
 def _is_subtitle(line: str) -> bool:
     return (line.startswith(("——", "—", "--")) or bool(DATE_NOTE.match(line))
-            or bool(_ATTENDANCE.search(line)))
+            or bool(_ATTENDANCE.search(line)) or is_author_name(line))
 
 
 def _leads_in(line: str) -> bool:
@@ -279,7 +280,8 @@ def _subhead(block: Raw) -> Block:
 
 def _heading_run(blocks: list[Raw], start: int) -> int:
     end = start
-    while end < len(blocks) and (_is_head_element(blocks[end]) or blocks[end].kind == "gap"):
+    while end < len(blocks) and (_is_head_element(blocks[end]) or blocks[end].kind == "gap") \
+            and not (end > start and blocks[end].role == "article"):
         end += 1
     while end > start and blocks[end - 1].kind == "gap":
         end -= 1  # a trailing gap belongs to the body that follows
@@ -299,10 +301,7 @@ def _opens_article(current: _Draft | None, run: list[Raw], following: Raw | None
     shown = (first.lines[0] if first.kind == "lines" else first.text)[:16]
     why = "; ".join(verdict.reasons)
     settled = next((b.role for b in run if b.role), "")
-    if settled:
-        diagnostics.append(Diagnostic(
-            "P150", first.first, f"the sidecar says {shown} is "
-            + ("an article's headline" if settled == "article" else "a subhead")))
+    if settled:  # a sidecar line settled it (P150 was reported when it was read)
         return settled == "article"
     if verdict.doubtful and current is not None:
         settle = "subhead" if verdict.opens else "article"

@@ -111,12 +111,12 @@ def closes_article(block: Raw | None) -> bool:
 
 def stacked_layout(blocks: list[Raw]) -> bool:
     """Whether the text stacks its headlines (kicker, title, subtitle without blank
-    lines between): at least two stacked groups of heading lines stand right before
-    body text."""
+    lines between): at least two stacked groups of up to three heading lines
+    (none ending with a comma, as verse and salutations do) stand before a paragraph."""
     stacked = 0
     for block, after in zip(blocks, blocks[1:]):
         if block.kind == "lines" and len(block.lines) <= 3 and after.kind == "para" \
-                and len(after.text) > 40:
+                and not any(line.endswith(("，", "、")) for line in block.lines):
             stacked += 1
     return stacked >= 2
 
