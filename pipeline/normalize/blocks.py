@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from .structure import is_label, parse_byline_line
+from .structure import is_credit_line, is_label, parse_byline_line
 from .text import (
     HEADING_LONG, HEADING_MAX, is_heading_like, is_kicker, is_terminated, parse_date,
     starts_mid_sentence,
@@ -71,7 +71,7 @@ def _line_kind(text: str) -> str:
         return "date"
     match = _FIELD.match(text)
     if match and not (_SENTENCE_MARKS & set(match["value"])) and len(match["value"]) <= 60 \
-            and not is_label(text) and not _bracketed(text):
+            and not is_label(text) and not _bracketed(text) and not is_credit_line(text):
         return "field"  # (第01版：要闻 is a page marker; （作者单位：…） a note)
     return "text"
 
@@ -285,8 +285,11 @@ def _block(run: list[Line], gap: int, blocks: list[Raw]) -> int:
     text = line.strip()
     last = number
     k = 1
+    # (In an indented layout a flush line is cut only when it is long: lines set
+    # flush one under another are a salutation or a headline's parts.)
     while (k < len(run) and run[k][3] == "text" and not is_terminated(text)
-           and (not is_heading_like(text) or _wrapped(text, run[k][1]))):
+           and (not is_heading_like(text) or _wrapped(text, run[k][1]))
+           and (not run[k].margin or len(text) >= 20)):
         text += run[k][1].strip()
         last = run[k][0]
         k += 1
