@@ -38,11 +38,11 @@ CASES = {
     "P120": ("森林防火知识\n\n" + BODY + "\n\n森林火灾的预防\n\n" + BODY + "\n", None,
              "line 5: P120 info: read 森林火灾的预防 as a subhead "
              "(shares a word with the headline (-2))"),
-    "P123": ("防汛工作部署\n\n" + BODY + "\n\n防汛安全提示（民生观）\n\n" + BODY + "\n", None,
-             "line 5: P123 doubt: read 防汛安全提示（民生观） as a new article's headline on little "
+    "P123": ("防汛工作部署\n\n" + BODY + "\n\n防汛安全提示（社会观察）\n\n" + BODY + "\n", None,
+             "line 5: P123 doubt: read 防汛安全提示（社会观察） as a new article's headline on little "
              "evidence (a column tag closes the line (+3); shares a word with the headline (-1)); "
              "if it is a subhead, add to the sidecar's corrections: - subhead: "
-             "\"防汛安全提示（民生观）\""),
+             "\"防汛安全提示（社会观察）\""),
     "P121": (BODY + "\n\n标题\n\n" + BODY + "\n", None,
              "line 1: P121 doubt: text before the first headline kept as an untitled article"),
     "P130": ("名单\n\n姓名\t性别\t民族\n张三\t男\n", None,

@@ -332,8 +332,8 @@ def test_a_wire_dateline_without_brackets_is_a_byline(text, agency, rest):
 def test_names_in_a_datelines_brackets_and_spaced_names():
     byline, rest = parse_byline("本报北京1月21日电  （王小明、李大华）远洋船队返航。")
     assert byline.credits[0].names == ("王小明", "李大华") and rest == "远洋船队返航。"
-    line = parse_byline_line("本报记者 何 聪 赵晓明")
-    assert line.credits[0].names == ("何聪", "赵晓明")
+    line = parse_byline_line("本报记者 周 明 赵晓明")
+    assert line.credits[0].names == ("周明", "赵晓明")
     assert parse_byline_line("本报评论员 李 斌").credits[0].role == "本报评论员"
     assert parse_byline_line("记者手记") is None  # a genre, not the reporter 手记
 
@@ -341,12 +341,12 @@ def test_names_in_a_datelines_brackets_and_spaced_names():
 def test_credit_lines_are_never_headlines():
     from pipeline.normalize.structure import is_credit_line
 
-    for line in ("张小明摄（影像中国）", "新华社记者  李大华摄", "版式设计：王五", "制图：赵六",
+    for line in ("张小明摄（本报图库）", "新华社记者  李大华摄", "版式设计：王五", "制图：赵六",
                  "新华社发", "——编 者", "数据来源：国家统计局"):
         assert is_credit_line(line), line
     for line in ("春运首日客流平稳", "巧手拍摄家乡美", "电子信箱：abc@example.cn"):
         assert not is_credit_line(line), line
-    text = ("古城新貌\n\n" + BODY + "\n\n张小明摄（影像中国）\n\n" + BODY + "\n")
+    text = ("古城新貌\n\n" + BODY + "\n\n张小明摄（本报图库）\n\n" + BODY + "\n")
     articles = edition(text).articles
     assert len(articles) == 1 and articles[0].headline.titles == ("古城新貌",)
 
@@ -372,8 +372,8 @@ def test_a_lone_heading_line_is_a_subhead_unless_evidence_says_headline():
 def test_two_stacked_headline_lines_are_kicker_and_title_unless_the_second_is_a_subtitle():
     from pipeline.normalize.articles import _split_headline
 
-    assert _split_headline(["江南古镇", "小桥流水 人家渐多（寻找最美乡村）"]) == Headline(
-        titles=("小桥流水 人家渐多（寻找最美乡村）",), kicker="江南古镇")
+    assert _split_headline(["江南古镇", "小桥流水 人家渐多（最美村镇）"]) == Headline(
+        titles=("小桥流水 人家渐多（最美村镇）",), kicker="江南古镇")
     assert _split_headline(["全省文化工作会议召开", "王五出席并讲话"]).subtitle == "王五出席并讲话"
     assert _split_headline(["在座谈会上的讲话", "（2022年1月8日）"]).subtitle == "（2022年1月8日）"
     assert _split_headline(["王五：", "守护一方平安"]) == Headline(
@@ -385,12 +385,12 @@ def test_two_stacked_headline_lines_are_kicker_and_title_unless_the_second_is_a_
 
 
 def test_a_stacked_headline_keeps_a_deck_and_a_box_label_in_the_body():
-    text = ("江南古镇\n小桥流水 人家渐多（寻找最美乡村）\n\n核心阅读\n\n" + BODY + "\n\n"
+    text = ("江南古镇\n小桥流水 人家渐多（最美村镇）\n\n内容提要\n\n" + BODY + "\n\n"
             "城市夜景\n灯光璀璨 游人如织\n\n" + BODY + "\n")
     articles = edition(text).articles
     assert [a.headline.titles for a in articles] == [
-        ("小桥流水 人家渐多（寻找最美乡村）",), ("灯光璀璨 游人如织",)]
-    assert isinstance(articles[0].body[0], Heading) and articles[0].body[0].text == "核心阅读"
+        ("小桥流水 人家渐多（最美村镇）",), ("灯光璀璨 游人如织",)]
+    assert isinstance(articles[0].body[0], Heading) and articles[0].body[0].text == "内容提要"
 
 
 def test_an_indented_layout_reads_flush_lines_as_headlines():

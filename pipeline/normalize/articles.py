@@ -73,7 +73,7 @@ class _Draft:
 # speech's title (（2020年1月8日）), who attended (王五出席并讲话, 赵六主持), or the
 # author's name (任仲平: then read as the byline, P122).
 _ATTENDANCE = re.compile(r"(?:出席|主持|讲话|講話|致辞|致辭|观看|觀看|陪同)(?:并讲话|並講話|会议|會議)?$")
-# A column tag closing a title line: …（寻找最美乡村）.
+# A column tag closing a title line: …（最美村镇）.
 _TITLE_TAG = re.compile(r"[（(][^（()）]{2,24}[）)]$")
 
 
@@ -132,7 +132,7 @@ def _open_article(run: list[Raw], diagnostics: list[Diagnostic],
     """A new article's draft from its heading run, and blocks that start its body.
 
     In a text that stacks its headlines (``stacked``), a heading line standing
-    apart after the headline is no part of it: a deck, a box label (核心阅读), the
+    apart after the headline is no part of it: a deck, a box label (内容提要), the
     body's first subhead."""
     lines: list[str] = []
     label: tuple[str, ...] = ()

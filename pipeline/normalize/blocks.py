@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from .structure import is_credit_line, is_label, parse_byline_line
+from .structure import is_label, parse_byline_line
 from .text import (
     HEADING_LONG, HEADING_MAX, is_heading_like, is_kicker, is_terminated, parse_date,
     starts_mid_sentence,
@@ -71,7 +71,7 @@ def _line_kind(text: str) -> str:
         return "date"
     match = _FIELD.match(text)
     if match and not (_SENTENCE_MARKS & set(match["value"])) and len(match["value"]) <= 60 \
-            and not is_label(text) and not _bracketed(text) and not is_credit_line(text):
+            and not is_label(text) and not _bracketed(text):
         return "field"  # (第01版：要闻 is a page marker; （作者单位：…） a note)
     return "text"
 

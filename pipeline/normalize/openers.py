@@ -18,7 +18,7 @@ For a new article:
     in a text that stacks its headlines, blank-separated heading lines are only
     weak evidence (features set their subheads that way);
   * a byline or dateline right after the run;
-  * a column tag closing the line (…（人民时评）);
+  * a column tag closing the line (…（经济观察）);
   * a column tag standing alone (【聚焦】) or a page marker;
   * the article before ends with a closing credit (（本报记者…）, …摄, 版式设计：…);
   * in an indented layout, a line set flush left (headlines are flush, body indented);
@@ -45,7 +45,7 @@ THRESHOLD = 2
 MARGIN = 1
 DECISIVE = 9
 
-# A column tag closing a headline line: …（人民时评）, …(记者手记).
+# A column tag closing a headline line: …（经济观察）, …(记者手记).
 _TAG_AT_END = re.compile(r"[（(][^（()）]{2,24}[）)]$")
 # A numbered section head: 一, 二、…, （三）…, ①…, 1. …
 _NUMBERED = re.compile(

@@ -66,8 +66,8 @@ def _names(text: str) -> tuple[tuple[str, ...], str] | None:
 
 
 def _joined_names(tokens: list[str]) -> list[str]:
-    """Tokens with a two-character name set with a space in its middle (何 聪, so that
-    it lines up with three-character names) made one token again (何聪)."""
+    """Tokens with a two-character name set with a space in its middle (周 明, so that
+    it lines up with three-character names) made one token again (周明)."""
     out: list[str] = []
     k = 0
     while k < len(tokens):
@@ -86,7 +86,7 @@ def _credits(tokens: list[str], *, bare_names: bool = False) -> tuple[Credit, ..
     """The credits of whitespace-separated byline tokens — roles followed by names
     (全媒体记者 张三 李四), or roles with their names run on (记者张三、李四) — or None
     if a token is neither or a role credits nobody.  With ``bare_names`` (inside a
-    dateline's brackets) names alone are credits too: （余建斌、高超）."""
+    dateline's brackets) names alone are credits too: （王小明、李大华）."""
     credits: list[Credit] = []
     tokens = _joined_names(tokens)
     if len(tokens) > 1 and tokens[-1] in _CREDIT_TAILS:  # …李四 文/图
@@ -161,7 +161,7 @@ def parse_byline_line(text: str) -> Byline | None:
 
 
 # A credit line under a picture or at an article's foot: who took the photo (张三摄,
-# 新华社记者 李四摄, 王五摄（影像中国）), who made the page (版式设计：…, 制图：…), where
+# 新华社记者 李四摄, 王五摄（本报图库）), who made the page (版式设计：…, 制图：…), where
 # data came from (数据来源：…), a picture from an agency (新华社发), the editor's
 # sign (——编 者).  Headline-shaped, but never a headline.
 _PHOTO_CREDIT = re.compile(
