@@ -1,6 +1,7 @@
 # paiban — build the editions in seeds/ and test them.
 #   make all     PDF + EPUB of every seed into dist/   (creates .venv when missing)
 #   make test    the whole test suite
+#   make review  build/<slug>.review.html: each source line's role and article, doubts marked
 #   make dist    the download site and OPDS feed of the built editions: dist/site/
 #   make serve   show dist/site/ on http://127.0.0.1:8000/ (PORT=…; Python's static server)
 #   make -j N all  builds N editions at once; an edition whose inputs did not change
@@ -20,7 +21,8 @@ JOBS ?= $(if $(filter -j%,$(MAKEFLAGS)),$(or $(patsubst -j%,%,$(filter -j%,$(MAK
 
 PORT   ?= 8000
 
-.PHONY: all model explain pdf epub dist serve test fuzz bench clean distclean
+
+.PHONY: all model explain review pdf epub dist serve test fuzz bench clean distclean
 
 all: $(PAIBAN)
 	$(PAIBAN) build -j $(JOBS) $(SEEDS)
@@ -36,6 +38,9 @@ model: $(PAIBAN)
 
 explain: $(PAIBAN)
 	$(PAIBAN) model --explain $(SEEDS)
+
+review: $(PAIBAN)
+	$(PAIBAN) review $(SEEDS)
 
 pdf: $(PAIBAN)
 	$(PAIBAN) build -j $(JOBS) --format pdf $(SEEDS)

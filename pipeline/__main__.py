@@ -1,4 +1,4 @@
-"""The command line: ``paiban model|build|dist|bench …`` — a thin layer over ``stages``.
+"""The command line: ``paiban model|review|build|dist|bench …`` — a thin layer over ``stages``.
 
 In: arguments.  Out: files under ``build/`` and ``dist/``, diagnostics on
 stderr, and an exit code: 0 built, 1 build failed, 2 bad input or usage, 130
@@ -38,6 +38,20 @@ def _model(args: argparse.Namespace) -> int:
             print(explain(normalized.diagnostics, str(path)), file=sys.stderr)
         print(f"{out}  ({len(normalized.edition.articles)} articles, "
               f"{len(normalized.diagnostics)} diagnostics)")
+    return EXIT_OK
+
+
+def _review(args: argparse.Namespace) -> int:
+    from . import output, review, stages
+
+    for path in args.seeds:
+        seed = stages.locate(Path(path), ROOT)
+        normalized, _ = stages.model(seed)
+        source = stages.read(seed)
+        page = review.review(source, normalized, seed.text.name)
+        out = Path(args.out) / f"{normalized.edition.meta.slug}.review.html"
+        output.write_atomic(out, review.render(page, ROOT).encode("utf-8"))
+        print(f"{out}  ({len(page.headlines)} articles, {page.doubts} doubts)")
     return EXIT_OK
 
 
@@ -85,6 +99,11 @@ def parser() -> argparse.ArgumentParser:
     model.add_argument("--explain", action="store_true",
                        help="list every diagnostic (repairs, doubts) on stderr")
     model.set_defaults(run=_model)
+    check = sub.add_parser("review", help="text -> build/<slug>.review.html: every line "
+                           "with the role and article it was given, doubts highlighted")
+    check.add_argument("seeds", nargs="+")
+    check.add_argument("--out", default="build")
+    check.set_defaults(run=_review)
     build = sub.add_parser("build", help="text -> dist/<slug>.pdf and .epub")
     build.add_argument("seeds", nargs="+")
     build.add_argument("--out", default="dist")
