@@ -30,6 +30,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "P121": ("doubt", "text before the first headline was kept as an untitled article"),
     "P122": ("info", "a name under a headline was read as the author's byline"),
     "P123": ("doubt", "a heading line was read as a headline or a subhead on little evidence"),
+    "P124": ("doubt", "an article repeats an earlier one word for word"),
     "P130": ("repair", "a table row had fewer cells than the header; padded"),
     "P131": ("doubt", "a table row had more cells than the header; extra cells joined"),
     "P132": ("info", "lines of space-aligned columns were read as a table"),
@@ -37,6 +38,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "P141": ("doubt", "no edition date found in the text"),
     "P142": ("doubt", "no paper name found in the text"),
     "P143": ("info", "the edition date taken from the date line heading the text"),
+    "P144": ("doubt", "the edition date was taken from a sign-off (a notice's date?)"),
     "P150": ("repair", "applied a correction from the sidecar"),
 }
 

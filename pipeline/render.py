@@ -254,8 +254,19 @@ def table_setting(table: model.Table, width_pt: float, measure: Measure) -> Tabl
 
 
 def name_cell(names: tuple[str, ...]) -> int:
-    """The width of a name grid's cells, in characters: the longest name, at least 3."""
+    """The width of a name grid's cells, in characters: 3, as Chinese name lists are
+    set (a two-character name spread over it, 刘　波, lines up with the three-character
+    ones); a longer name keeps its own width and takes two cells (``long_name``).  A
+    grid of only longer names (4, 5 characters: 欧阳小明) has cells of the longest."""
+    short = [name for name in names if len(name) <= _NAME_CELL_MIN]
+    if short:
+        return _NAME_CELL_MIN
     return max([_NAME_CELL_MIN, *(len(name) for name in names)])
+
+
+def long_name(name: str, cell: int) -> bool:
+    """A name longer than its grid's cells: set at its own width across two cells."""
+    return len(name) > cell
 
 
 # The simplified characters of the templates' own words (目录, 页码, the e-book's
@@ -297,7 +308,8 @@ def _environment() -> jinja2.Environment:
     env.filters["typeset"] = typography.typeset
     env.filters["ui"] = ui_text
     env.globals.update(
-        kind=kind, article_id=article_id, block_id=block_id, lead_index=lead_index,
+        kind=kind, long_name=long_name, article_id=article_id, block_id=block_id,
+        lead_index=lead_index,
         is_verse=is_verse,
         body_runs=body_runs, cell_modes=cell_modes, name_cell=name_cell,
         title_text=title_text, byline_text=model.byline_text,

@@ -43,6 +43,14 @@ CASES = {
              "evidence (a column tag closes the line (+3); shares a word with the headline (-1)); "
              "if it is a subhead, add to the sidecar's corrections: - subhead: "
              "\"防汛安全提示（社会观察）\""),
+    "P124": ("标题一\n\n" + BODY * 2 + "\n\n------\n\n标题二\n\n" + BODY + "\n\n------\n\n"
+             "标题一\n\n" + BODY * 2 + "\n", None,
+             "line 13: P124 doubt: lines 13-15 repeat the article at lines 1-3 word for word; "
+             "delete one copy from the text if the paper did not print it twice"),
+    "P144": ("通知\n\n" + BODY + "\n\n某某局\n2022年3月28日\n", None,
+             "line 1: P144 doubt: the edition date 2022-03-28 was taken from a sign-off, which "
+             "may be a notice's own date: set edition.date in the sidecar if the paper's is "
+             "another"),
     "P121": (BODY + "\n\n标题\n\n" + BODY + "\n", None,
              "line 1: P121 doubt: text before the first headline kept as an untitled article"),
     "P130": ("名单\n\n姓名\t性别\t民族\n张三\t男\n", None,

@@ -410,3 +410,32 @@ def test_an_indented_layout_reads_flush_lines_as_headlines():
     assert [b.text for b in articles[0].body if isinstance(b, Heading)] == ["夜游路线"]
     # one paragraph a line: no two lines joined
     assert sum(isinstance(b, Paragraph) for b in articles[1].body) == 3
+
+
+def test_the_file_name_gives_the_date_when_the_text_does_not():
+    from pipeline.normalize import date_in_name
+
+    assert date_in_name("rmrb-2020-01-09") == "2020-01-09"
+    assert date_in_name("20220331_evening") == "2022-03-31"
+    assert date_in_name("x-2022-02-30") == "" and date_in_name("page-12345678") == ""
+    normalized = normalize(Source("标题\n\n" + BODY + "\n", "utf-8"), name="wb-2021-05-04")
+    assert normalized.edition.meta.date == "2021-05-04"
+    assert not any(d.code in ("P141", "P144") for d in normalized.diagnostics)
+
+
+def test_names_one_a_line_are_a_name_list_not_a_headline():
+    from pipeline.model import NameList
+
+    text = "光荣榜\n\n" + "\n".join(["张三", "李四", "王小明", "赵大华", "欧阳明月", "钱七"]) + "\n"
+    article = edition(text).articles[0]
+    assert article.headline.titles == ("光荣榜",)
+    assert isinstance(article.body[0], NameList) and len(article.body[0].names) == 6
+
+
+def test_name_grid_cells_are_three_characters_and_long_names_keep_their_width():
+    from pipeline.render import long_name, name_cell
+
+    names = ("张三", "王小明", "欧阳明月")
+    assert name_cell(names) == 3
+    assert [long_name(n, 3) for n in names] == [False, False, True]
+    assert name_cell(("欧阳明月", "司马小文")) == 4  # a grid of long names only

@@ -12,6 +12,7 @@ already refused by ``decode``.
 
 from __future__ import annotations
 
+import datetime
 import re
 import uuid
 from collections import Counter
@@ -117,6 +118,25 @@ def take_dateline(blocks: list[Raw]) -> tuple[list[Raw], str, list[Diagnostic]]:
         removed=line)]
 
 
+def repeated_articles(articles: list[Article]) -> list[Diagnostic]:
+    """P124: an article whose headline and text repeat an earlier one word for word (a
+    crawl lists an article on every page it runs on).  Both are kept — the text is the
+    desk's — and the doubt says which lines to delete if it is not meant twice."""
+    seen: dict[tuple, Article] = {}
+    found = []
+    for article in articles:
+        text = "".join("".join(article_text(article)).split())
+        if len(text) < 40:
+            continue  # short items (图片报道 …) may well repeat
+        first = seen.setdefault((article.headline, text), article)
+        if first is not article:
+            found.append(Diagnostic(
+                "P124", article.span.first, f"lines {article.span.first}-{article.span.last} "
+                f"repeat the article at lines {first.span.first}-{first.span.last} word for "
+                "word; delete one copy from the text if the paper did not print it twice"))
+    return found
+
+
 def attach_photos(articles: list[Article], sidecar: Sidecar, source: str) -> list[Article]:
     """Give each photo in the sidecar to the photo gap it names."""
     out = list(articles)
@@ -159,12 +179,28 @@ def script_language(articles: list[Article]) -> str:
     return "zh-Hant" if traditional >= 3 and traditional >= 2 * simplified else "zh-CN"
 
 
+_NAME_DATE = re.compile(
+    r"(?<!\d)(?P<y>(?:19|20)\d\d)[-_.]?(?P<m>0[1-9]|1[0-2])[-_.]?(?P<d>0[1-9]|[12]\d|3[01])(?!\d)")
+
+
+def date_in_name(name: str) -> str:
+    """The ISO date a seed's file name holds (rmrb-2020-01-09, 20200109_evening), or ""."""
+    match = _NAME_DATE.search(name)
+    if not match:
+        return ""
+    try:
+        return datetime.date(int(match["y"]), int(match["m"]), int(match["d"])).isoformat()
+    except ValueError:  # 2022-02-30
+        return ""
+
+
 def infer_meta(
     articles: list[Article], sidecar: Sidecar, name: str, top_date: str = ""
 ) -> tuple[Meta, list[Diagnostic]]:
     """Metadata from the sidecar, else from the text: paper from bylines and
     sign-offs, date from the dump's date line (``take_dateline``), else from the
-    last sign-off."""
+    file name (rmrb-2020-01-09), else from the last sign-off (a doubt: a notice's
+    signing date need not be the paper's)."""
     diagnostics = []
     given = sidecar.edition
     papers: Counter[str] = Counter()
@@ -180,7 +216,12 @@ def infer_meta(
     dates = [parse_date(b.date) for a in articles for b in a.body if isinstance(b, SignOff)]
     dates = [d for d in dates if d]
     paper = given.paper or (papers.most_common(1)[0][0] if papers else "")
-    date = given.date or top_date or (dates[-1] if dates else "")
+    named = date_in_name(name)
+    date = given.date or top_date or named or (dates[-1] if dates else "")
+    if not given.date and not top_date and not named and dates:
+        diagnostics.append(Diagnostic(
+            "P144", 1, f"the edition date {date} was taken from a sign-off, which may be a "
+            "notice's own date: set edition.date in the sidecar if the paper's is another"))
     language = given.language or script_language(articles)
     if not given.paper or not given.date:
         diagnostics.append(Diagnostic(
@@ -234,6 +275,7 @@ def normalize(source: Source, sidecar: Sidecar | None = None, name: str = "editi
     diagnostics += found
     articles, found = to_articles(blocks)
     diagnostics += found
+    diagnostics += repeated_articles(articles)
     articles = attach_photos(articles, sidecar, sidecar.path or source.name)
     meta, found = infer_meta(articles, sidecar, name, top_date)
     diagnostics += found

@@ -37,9 +37,16 @@ COUPLET_SLACK = 1
 COUPLET_MAX = 12
 
 
+# A headline (kicker, title lines, subtitle, a tag) has at most this many stacked lines;
+# more are verse or a list.
+HEAD_LINES_MAX = 4
+
+
 def _is_head_element(block: Raw) -> bool:
-    if block.kind == "lines" or block.role == "article":
+    if block.role == "article":
         return True
+    if block.kind == "lines":
+        return len(block.lines) <= HEAD_LINES_MAX
     return (block.kind == "para" and is_heading_like(block.text)
             and not is_byline(block.text) and not run_in_head(block.text)
             and not is_credit_line(block.text))

@@ -25,6 +25,8 @@ _NAME = re.compile(r"^[\u4e00-\u9fff·]{2,5}$")
 # A field line: a short label without punctuation, a colon, a value.
 _FIELD = re.compile(r"^(?P<label>[\w\u4e00-\u9fff（）()]{2,10}?)(?P<sep>[：:])(?P<value>\S.*)$")
 _SENTENCE_MARKS = set("。，；！？")
+# Names one a line, this many or more, are a name list (a headline has at most four lines).
+NAME_COLUMN_MIN = 5
 # A photo gap is two or more blank lines in a row between blocks.
 PHOTO_GAP = 2
 
@@ -276,6 +278,11 @@ def _block(run: list[Line], gap: int, blocks: list[Raw]) -> int:
         lines = [r[1].strip() for r in run[: end + 1]]
         blocks.append(Raw("signoff", number, run[end][0], gap=gap, lines=lines))
         return end + 1
+    if end >= NAME_COLUMN_MIN and all(_NAME.match(r[1].strip()) for r in run[:end]):
+        # A column of names, one a line (an honours list): a name list, not a headline.
+        blocks.append(Raw("names", number, run[end - 1][0], gap=gap,
+                          lines=[r[1].strip() for r in run[:end]]))
+        return end
     if end > 1:
         blocks.append(Raw("lines", number, run[end - 1][0], gap=gap,
                           lines=[r[1].strip() for r in run[:end]]))
