@@ -46,8 +46,8 @@ def _review(args: argparse.Namespace) -> int:
 
     for path in args.seeds:
         seed = stages.locate(Path(path), ROOT)
-        normalized, _ = stages.model(seed)
         source = stages.read(seed)
+        normalized, _ = stages.model(seed, source)
         page = review.review(source, normalized, seed.text.name)
         out = Path(args.out) / f"{normalized.edition.meta.slug}.review.html"
         output.write_atomic(out, review.render(page, ROOT).encode("utf-8"))

@@ -83,14 +83,15 @@ def settings(seed: Seed) -> Sidecar:
     return load_sidecar(seed.sidecar, seed.root)
 
 
-def model(seed: Seed) -> tuple[Normalized, Sidecar]:
-    """Stages 1-2, decode and normalize: the edition model and its diagnostics."""
+def model(seed: Seed, source: Source | None = None) -> tuple[Normalized, Sidecar]:
+    """Stages 1-2, decode and normalize: the edition model and its diagnostics
+    (``source``: the seed's text when the caller has read it already)."""
     from . import typography
     from .model import edition_text
     from .normalize import normalize
 
     sidecar = settings(seed)
-    source = read(seed)
+    source = source or read(seed)
     log.info("Step 2 - Normalizing")
     normalized = normalize(source, sidecar, seed.name)
     if not normalized.edition.articles:

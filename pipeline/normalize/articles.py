@@ -24,7 +24,7 @@ from ..model import (
     Article, Block, Byline, Credit, Field, Fields, Headline, Heading, LineBreak, NameList,
     Paragraph, PhotoGap, SignOff, Span, Table,
 )
-from .blocks import _DATE_NOTE as DATE_NOTE, Raw
+from .blocks import DATE_NOTE, Raw
 from .openers import Context, judge, stacked_layout
 from .structure import (
     inlines, is_byline, is_credit_line, is_label, parse_byline, parse_byline_line,
@@ -94,6 +94,11 @@ def _leads_in(line: str) -> bool:
     return is_kicker(line) or (line.rstrip().endswith(("：", ":")) and len(line) <= 16)
 
 
+def _couplet(a: str, b: str) -> bool:
+    """Two title lines of (nearly) equal length, short: a couplet (对仗)."""
+    return abs(len(a) - len(b)) <= COUPLET_SLACK and max(len(a), len(b)) <= COUPLET_MAX
+
+
 def _split_headline(lines: list[str], stacked: bool = True) -> Headline:
     """Kicker (引题), title lines (主题) and subtitle (副题) of a headline's lines.
 
@@ -112,16 +117,14 @@ def _split_headline(lines: list[str], stacked: bool = True) -> Headline:
     subtitle = ""
     if len(lines) >= 2:
         a, b = lines[-2], lines[-1]
-        couplet = abs(len(a) - len(b)) <= COUPLET_SLACK and max(len(a), len(b)) <= COUPLET_MAX
+        couplet = _couplet(a, b)
         if _is_subtitle(b) or kickers or (len(lines) == 2 and _TITLE_TAG.search(a)):
             subtitle = lines.pop()
         elif (len(lines) >= 3 or not stacked) and not couplet:
             subtitle = lines.pop()
         elif not couplet:
             kickers.append(lines.pop(0))
-        if len(lines) >= 2 and not kickers and not (
-                abs(len(lines[0]) - len(lines[1])) <= COUPLET_SLACK
-                and max(len(lines[0]), len(lines[1])) <= COUPLET_MAX):
+        if len(lines) >= 2 and not kickers and not _couplet(lines[0], lines[1]):
             kickers.append(lines.pop(0))
     return Headline(titles=tuple(lines), kicker="".join(kickers), subtitle=subtitle)
 
@@ -301,8 +304,7 @@ def _opens_article(current: _Draft | None, run: list[Raw], following: Raw | None
     line where there is one; P120 and P123 report what was decided."""
     context = Context() if current is None else Context(
         headline=current.headline_text(), open=True, signed=current.signed,
-        last=current.last_block, stacked_layout=stacked,
-        subheads=sum(isinstance(b, Heading) for b in current.body))
+        last=current.last_block, stacked_layout=stacked)
     verdict = judge(run, following, context)
     first = run[0] if run[0].kind != "gap" else run[-1]
     shown = (first.lines[0] if first.kind == "lines" else first.text)[:16]

@@ -97,14 +97,14 @@ def _stackable(text: str) -> bool:
     """A line that may stand in a stacked group: short and open (a verse line, a
     label), or headline-shaped (a title closing with ” or ）, a kicker ending ——)."""
     return _short(text) or is_kicker(text) or bool(_SPEAKER.match(text)) or bool(
-        _DATE_NOTE.match(text)) or (
+        DATE_NOTE.match(text)) or (
         is_heading_like(text) and not (len(text) >= 20 and "，" in text))
 
 
 # A speaker's name leading into a headline (王五：), and the date under a speech's
 # title (（2020年1月8日）, （二〇二〇年一月八日，北京）).
 _SPEAKER = re.compile(r"^[^\s，。、；！？]{2,14}[：:]$")
-_DATE_NOTE = re.compile(
+DATE_NOTE = re.compile(
     r"^[（(][^（()）]{0,12}[0-9〇零一二三四五六七八九十]{1,4}年[^（()）]{0,24}[）)]$")
 
 

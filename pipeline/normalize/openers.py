@@ -70,7 +70,6 @@ class Context:
     open: bool = False            # an article is being read
     signed: bool = False          # it was closed by a sign-off
     last: Raw | None = None       # its last body block
-    subheads: int = 0             # subheads it has so far
     stacked_layout: bool = False  # the text stacks its headline lines
 
 

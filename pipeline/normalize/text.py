@@ -311,8 +311,8 @@ def continues_list(tail: str, head: str) -> bool:
     """A list cut in two: ``tail`` ends inside an enumeration (…时限、主体责任) and
     ``head`` opens with one more short item of it (单位、责任人…)."""
     before = tail.rstrip()
-    marks = [i for i, ch in enumerate(before) if ch in _CLAUSE_MARKS]
-    if not marks or before[marks[-1]] != "、" or len(before) - marks[-1] > 9:
+    stub = last_clause(before)  # after the last clause mark (scanned from the end)
+    if len(stub) == len(before) or before[-len(stub) - 1] != "、" or len(stub) > 8:
         return False
     first = _CLAUSE.search(head)
     return bool(first) and first.group() == "、" and 1 <= first.start() <= 6
