@@ -369,6 +369,43 @@ def test_a_lone_heading_line_is_a_subhead_unless_evidence_says_headline():
     assert len(edition(text).articles) == 1
 
 
+def test_a_heading_that_would_be_its_articles_only_subhead_opens_an_article():
+    # Features have two or more subheads; one alone is a one-line headline (an essay,
+    # a photo story) whose article has no byline.  A doubt, with the sidecar line.
+    text = ("山村的新年\n\n" + BODY + "\n\n" + BODY + "\n\n冬日里的小院\n\n" + BODY + "\n")
+    normalized = normalize(Source(text, "utf-8"))
+    assert [a.headline.titles for a in normalized.edition.articles] == [
+        ("山村的新年",), ("冬日里的小院",)]
+    doubt = [d for d in normalized.diagnostics if d.code == "P123"]
+    assert doubt and '- subhead: "冬日里的小院"' in doubt[0].message
+    # two lone headings are a feature's subheads; so is one with evidence against it
+    text = ("山村的新年\n\n" + BODY + "\n\n修路\n\n" + BODY + "\n\n种茶\n\n" + BODY + "\n")
+    assert len(edition(text).articles) == 1
+    for against in ("新年的山村变了样", "二"):  # shares a word; a numbered section
+        text = "山村的新年\n\n" + BODY + "\n\n" + against + "\n\n" + BODY + "\n"
+        assert len(edition(text).articles) == 1, against
+    # a heading with nothing before it in the article, or nothing after, stays a subhead
+    text = "山村的新年\n\n" + BODY + "\n\n冬日里的小院\n"
+    assert len(edition(text).articles) == 1
+    # and the sidecar settles it
+    from pipeline.settings import Correction, Sidecar
+    sidecar = Sidecar(corrections=(Correction(end="冬日里的小院", structure="subhead"),))
+    text = ("山村的新年\n\n" + BODY + "\n\n" + BODY + "\n\n冬日里的小院\n\n" + BODY + "\n")
+    assert len(normalize(Source(text, "utf-8"), sidecar).edition.articles) == 1
+
+
+def test_a_column_tag_on_any_line_of_a_heading_run_is_evidence():
+    # In a text that stacks its headlines, two blank-separated heading lines are weak
+    # evidence; 标题（专栏名） followed by a box label in the same run still opens.
+    stacked = ("乡村振兴进行时\n山村的新年\n\n" + BODY + "\n\n修路\n\n" + BODY + "\n\n种茶\n\n"
+               + BODY + "\n\n")
+    end = "\n\n" + BODY + "\n\n城市更新进行时\n街巷换新颜\n\n" + BODY + "\n"
+    assert len(edition(stacked + "灯火照亮回家路（百姓故事）\n\n内容提要" + end).articles) == 3
+    assert len(edition(stacked + "灯火照亮回家路\n\n内容提要" + end).articles) == 2
+    # a date note in brackets is no column tag
+    assert len(edition(stacked + "（2021年3月5日）\n\n内容提要" + end).articles) == 2
+
+
 def test_two_stacked_headline_lines_are_kicker_and_title_unless_the_second_is_a_subtitle():
     from pipeline.normalize.articles import _split_headline
 

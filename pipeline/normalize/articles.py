@@ -25,7 +25,7 @@ from ..model import (
     Paragraph, PhotoGap, SignOff, Span, Table,
 )
 from .blocks import DATE_NOTE, Raw
-from .openers import Context, judge, stacked_layout
+from .openers import Context, Verdict, judge, stacked_layout
 from .structure import (
     inlines, is_byline, is_credit_line, is_label, parse_byline, parse_byline_line,
     run_in_head, split_label,
@@ -299,9 +299,11 @@ def _heading_run(blocks: list[Raw], start: int) -> int:
 
 
 def _opens_article(current: _Draft | None, run: list[Raw], following: Raw | None,
-                   stacked: bool, diagnostics: list[Diagnostic]) -> bool:
+                   stacked: bool, diagnostics: list[Diagnostic],
+                   promoted: frozenset[int] = frozenset()) -> Verdict:
     """``openers.judge`` on the run, settled by a sidecar ``article:``/``subhead:``
-    line where there is one; P120 and P123 report what was decided."""
+    line where there is one, or by ``promoted`` (the first lines of runs that would
+    be their article's only subhead); P120 and P123 report what was decided."""
     context = Context() if current is None else Context(
         headline=current.headline_text(), open=True, signed=current.signed,
         last=current.last_block, stacked_layout=stacked)
@@ -311,7 +313,13 @@ def _opens_article(current: _Draft | None, run: list[Raw], following: Raw | None
     why = "; ".join(verdict.reasons)
     settled = next((b.role for b in run if b.role), "")
     if settled:  # a sidecar line settled it (P150 was reported when it was read)
-        return settled == "article"
+        return replace(verdict, opens=settled == "article")
+    if first.first in promoted and not verdict.opens:
+        diagnostics.append(Diagnostic(
+            "P123", first.first, f"read {shown} as a new article's headline: it would be "
+            f"the only subhead of its article, and features have two or more ({why}); if "
+            f"it is a subhead, add to the sidecar's corrections: - subhead: \"{shown}\""))
+        return replace(verdict, opens=True)
     if verdict.doubtful and current is not None:
         settle = "subhead" if verdict.opens else "article"
         diagnostics.append(Diagnostic(
@@ -322,15 +330,49 @@ def _opens_article(current: _Draft | None, run: list[Raw], following: Raw | None
             + f", add to the sidecar's corrections: - {settle}: \"{shown}\""))
     elif not verdict.opens:
         diagnostics.append(Diagnostic("P120", first.first, f"read {shown} as a subhead ({why})"))
-    return verdict.opens
+    return verdict
+
+
+def _lone_subheads(articles: list[list[tuple[str, Raw | None, Verdict | None]]]) -> frozenset[int]:
+    """The first lines of subhead runs that stand alone in their article: one heading
+    line, no evidence against a headline (score 0 or more), the only subhead run
+    of the article, with paragraphs before and after it.  A feature that has
+    subheads has two or more; a single one is more often a one-line headline
+    whose article has no byline (a photo story, an essay, a short news item)."""
+    promoted = set()
+    for events in articles:
+        heads = [i for i, (kind, _, _) in enumerate(events) if kind == "head"]
+        if len(heads) != 1:
+            continue
+        at = heads[0]
+        _, block, verdict = events[at]
+        before = sum(kind == "para" for kind, _, _ in events[:at])
+        after = sum(kind == "para" for kind, _, _ in events[at + 1:])
+        if block is not None and verdict is not None and verdict.score >= 0 \
+                and before and after and not block.role:
+            promoted.add(block.first)
+    return frozenset(promoted)
 
 
 def to_articles(blocks: list[Raw]) -> tuple[list[Article], list[Diagnostic]]:
-    """Segment raw blocks into articles (see the module docstring)."""
+    """Segment raw blocks into articles (see the module docstring): a first reading
+    finds the subheads that would stand alone in their article (``_lone_subheads``),
+    the second opens an article at each of them."""
+    trial: list[list[tuple[str, Raw | None, Verdict | None]]] = []
+    _segment([replace(b) for b in blocks], frozenset(), trial)
+    return _segment(blocks, _lone_subheads(trial), None)
+
+
+def _segment(blocks: list[Raw], promoted: frozenset[int],
+             events: list[list[tuple[str, Raw | None, Verdict | None]]] | None,
+             ) -> tuple[list[Article], list[Diagnostic]]:
+    """One reading of the blocks; ``events`` (when given) records, per article, its
+    body paragraphs and its subhead runs (a run of one heading line with its verdict)."""
     diagnostics: list[Diagnostic] = []
     articles: list[Article] = []
     current: _Draft | None = None
     stacked = stacked_layout(blocks)
+    log: list[tuple[str, Raw | None, Verdict | None]] = []
     index = 0
     while index < len(blocks):
         block = blocks[index]
@@ -338,15 +380,22 @@ def to_articles(blocks: list[Raw]) -> tuple[list[Article], list[Diagnostic]]:
         if end > index:
             run = blocks[index:end]
             following = blocks[end] if end < len(blocks) else None
-            if _opens_article(current, run, following, stacked, diagnostics):
+            verdict = _opens_article(current, run, following, stacked, diagnostics, promoted)
+            if verdict.opens:
                 if current is not None:
                     articles.append(current.done())
+                log = []
+                if events is not None:
+                    events.append(log)
                 current, opening = _open_article(run, diagnostics, stacked)
                 for piece, last in opening:
                     current.add(piece, last)
                 _take_byline(current, blocks, end)
                 index = end
                 continue
+            elements = [b for b in run if b.kind != "gap"]
+            single = len(elements) == 1 and elements[0].kind == "para"
+            log.append(("head", elements[0] if single else None, verdict if single else None))
             for piece in run:  # a subhead (or a few): the current article goes on
                 current.add(_subhead(piece), piece.last)
             current.last_block = run[-1]
@@ -356,10 +405,14 @@ def to_articles(blocks: list[Raw]) -> tuple[list[Article], list[Diagnostic]]:
             diagnostics.append(Diagnostic(
                 "P121", block.first, "text before the first headline kept as an untitled article"))
             current = _Draft(Headline(titles=()), first=block.first, last=block.first)
+            if events is not None:
+                events.append(log)
             _take_byline(current, blocks, index)
             if index >= len(blocks) or blocks[index] is not block:
                 continue  # the block was a byline line: it is the article's byline now
         current.add(_body_block(block, diagnostics), block.last)
+        if block.kind == "para":
+            log.append(("para", None, None))
         current.signed = block.kind == "signoff"
         current.last_block = block
         index += 1

@@ -36,7 +36,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .blocks import Raw
+from .blocks import DATE_NOTE, Raw
 from .structure import is_byline, is_credit_line, is_label, parse_byline_line
 from .text import han_count
 
@@ -152,8 +152,9 @@ def judge(run: list[Raw], following: Raw | None, context: Context) -> Verdict:
     if following is not None and following.kind == "para" and (
             is_byline(following.text) or parse_byline_line(following.text)):
         add(5, "a byline follows")
-    if _TAG_AT_END.search(texts[-1] if texts else "") and not _NUMBERED.match(texts[0]) \
-            and "、" not in texts[-1]:
+    if texts and not _NUMBERED.match(texts[0]) and any(
+            _TAG_AT_END.search(text) and "、" not in text and not DATE_NOTE.match(text)
+            for text in texts):
         add(3, "a column tag closes the line")
     if closes_article(context.last):
         add(2, "the article before ends with its credit")
