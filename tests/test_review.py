@@ -15,7 +15,7 @@ from .test_cli import paiban, project  # noqa: F401  (the scratch-project fixtur
 
 BODY = "这是一段完整的正文内容，用来说明会议的主要精神和工作部署，内容相当充实。"
 TEXT = ("防汛工作部署\n\n本报讯（记者 张三）" + BODY + "\n\n汛前准备\n\n" + BODY + "\n\n"
-        "------\n\n防汛安全提示（社会观察）\n\n" + BODY + "\n")
+        "汛中值守\n\n" + BODY + "\n\n------\n\n防汛安全提示（社会观察）\n\n" + BODY + "\n")
 
 
 def _review(text: str = TEXT):
@@ -29,8 +29,9 @@ def test_every_line_has_its_role_and_article():
     assert (rows[3].role, rows[3].article) == ("byline + paragraph", 1)
     assert (rows[5].role, rows[5].article) == ("subhead", 1)
     assert rows[7].role == "paragraph"
-    assert rows[9].role == "removed"  # the separator line (P004)
-    assert (rows[11].role, rows[11].article) == ("title", 2)
+    assert (rows[9].role, rows[9].article) == ("subhead", 1)
+    assert rows[13].role == "removed"  # the separator line (P004)
+    assert (rows[15].role, rows[15].article) == ("title", 2)
     assert all(row.role for row in rows.values() if row.text.strip())
     assert not any(row.role == "not read" for row in rows.values())
 

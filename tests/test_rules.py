@@ -342,7 +342,7 @@ def test_credit_lines_are_never_headlines():
     from pipeline.normalize.structure import is_credit_line
 
     for line in ("张小明摄（本报图库）", "新华社记者  李大华摄", "版式设计：王五", "制图：赵六",
-                 "新华社发", "——编 者", "数据来源：国家统计局"):
+                 "新华社发", "——编 者", "数据来源：国家统计局", "王  东  李小北摄影报道"):
         assert is_credit_line(line), line
     for line in ("春运首日客流平稳", "巧手拍摄家乡美", "电子信箱：abc@example.cn"):
         assert not is_credit_line(line), line
@@ -447,6 +447,43 @@ def test_an_indented_layout_reads_flush_lines_as_headlines():
     assert [b.text for b in articles[0].body if isinstance(b, Heading)] == ["夜游路线"]
     # one paragraph a line: no two lines joined
     assert sum(isinstance(b, Paragraph) for b in articles[1].body) == 3
+
+
+def test_an_indented_layout_keeps_salutations_and_teasers_in_the_body():
+    indent = "\u3000\u3000"
+    # a speech: title and date note stacked flush, then salutation lines set flush
+    text = ("\n城市夜景\n\n" + (indent + BODY + "\n") * 4
+            + "\n在新春团拜会上的讲话\n（2021年2月5日，北京）\n尊敬的各位来宾，\n朋友们，同志们：\n"
+            + indent + BODY + "\n" + indent + BODY + "\n")
+    articles = edition(text).articles
+    assert [a.headline.titles for a in articles] == [("城市夜景",), ("在新春团拜会上的讲话",)]
+    assert articles[1].headline.subtitle == "（2021年2月5日，北京）"
+    paragraphs = [b for b in articles[1].body if isinstance(b, Paragraph)]
+    assert [p.inlines[0].text for p in paragraphs[:2]] == ["尊敬的各位来宾，", "朋友们，同志们："]
+    assert not any(isinstance(i, LineBreak) for p in paragraphs for i in p.inlines)
+    # an indented teaser line after the credits stays in the article, not the next headline
+    text = ("\n城市夜景\n\n" + (indent + BODY + "\n") * 3 + indent + "版式设计：王五\n"
+            + indent + "精彩继续\n\n山村的新年\n\n" + indent + BODY + "\n")
+    articles = edition(text).articles
+    assert [(a.headline.kicker, a.headline.titles) for a in articles] == [
+        ("", ("城市夜景",)), ("", ("山村的新年",))]
+
+
+def test_a_deck_over_a_tagged_title_and_a_quote_before_a_stacked_headline():
+    # a long deck (引题) stacked over a title with its column tag: a headline, not a paragraph
+    deck = "截至去年年底，全县累计建成高标准农田十二万亩，带动两千户增收"
+    text = ("城市夜景\n灯光璀璨\n\n" + BODY + "\n\n" + deck + "\n良田连片 好粮满仓（乡村观察）\n\n"
+            + BODY + "\n\n山村的新年\n老街换新颜\n\n" + BODY + "\n")
+    articles = edition(text).articles
+    assert len(articles) == 3
+    assert articles[1].headline.kicker == deck
+    assert articles[1].headline.titles == ("良田连片 好粮满仓（乡村观察）",)
+    # a quoted sentence closing an article before a stacked headline stays its last paragraph
+    text = ("城市夜景\n灯光璀璨\n\n" + BODY + "\n\n“明年我们还要再来！”\n\n山村的新年\n老街换新颜\n\n"
+            + BODY + "\n")
+    articles = edition(text).articles
+    assert articles[1].headline.titles == ("山村的新年", "老街换新颜")
+    assert articles[0].body[-1].inlines[0].text == "“明年我们还要再来！”"
 
 
 def test_the_file_name_gives_the_date_when_the_text_does_not():

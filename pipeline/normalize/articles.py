@@ -288,10 +288,23 @@ def _subhead(block: Raw) -> Block:
     return Heading(block.text, span)
 
 
+# A quoted sentence (“…！”, “…。”): an article's last words when a stacked headline follows.
+_QUOTED_SENTENCE = re.compile(r"^[“「].*[。！？!?…][”」]$")
+
+
 def _heading_run(blocks: list[Raw], start: int) -> int:
+    """The end of the heading run starting at ``start`` (``start`` itself: none).  A
+    quoted sentence right before a stacked headline is the article's last paragraph;
+    in an indented layout, indented lines before a flush headline stay with the body."""
+    after = next((b for b in blocks[start + 1:] if b.kind != "gap"), None)
+    if blocks[start].kind == "para" and after is not None and after.kind == "lines" \
+            and not blocks[start].role and _QUOTED_SENTENCE.match(blocks[start].text.strip()):
+        return start
     end = start
     while end < len(blocks) and (_is_head_element(blocks[end]) or blocks[end].kind == "gap") \
-            and not (end > start and blocks[end].role == "article"):
+            and not (end > start and blocks[end].role == "article") \
+            and not (end > start and blocks[end].margin == "flush"
+                     and blocks[end - 1].margin == "indented"):
         end += 1
     while end > start and blocks[end - 1].kind == "gap":
         end -= 1  # a trailing gap belongs to the body that follows

@@ -108,10 +108,22 @@ DATE_NOTE = re.compile(
     r"^[（(][^（()）]{0,12}[0-9〇零一二三四五六七八九十]{1,4}年[^（()）]{0,24}[）)]$")
 
 
+# A title closing with its column tag: …新城（经济聚焦）.
+_TAGGED_TITLE = re.compile(r"[（(][^（()）\d]{2,12}[）)]$")
+
+
 def _deck(text: str) -> bool:
     """A long subtitle or deck under a stacked headline: no closing mark, no byline."""
     return (not is_terminated(text) and not text.rstrip().endswith(("，", "、"))
             and len(text) <= 2 * HEADING_LONG and parse_byline_line(text) is None)
+
+
+def _salutation(line: Line) -> bool:
+    """In an indented layout, a flush line open at its end (尊敬的各位来宾，, 朋友们：)
+    is a salutation, a paragraph of its own: never stacked with a headline's lines."""
+    text = line.text.strip()
+    return bool(line.margin) and (text.endswith(("，", "、", ",")) or (
+        text.endswith(("：", ":")) and not _SPEAKER.match(text)))
 
 
 def _wrapped(line: str, following: str) -> bool:
@@ -269,8 +281,13 @@ def _block(run: list[Line], gap: int, blocks: list[Raw]) -> int:
     # subtitle or deck, before a blank line) may be long.
     end = 1
     while end < len(run) and run[end][3] == "text" and _stackable(run[end][1]) \
-            and _stackable(line):
+            and _stackable(line) and not _salutation(run[end]) and not _salutation(run[0]):
         end += 1
+    if end == 1 and len(run) == 2 and (_deck(line) or line.rstrip().endswith("……")) \
+            and "。" not in line and run[1][3] == "text" \
+            and _TAGGED_TITLE.search(run[1][1].strip()) and "。" not in run[1][1] \
+            and len(run[1][1].strip()) <= HEADING_MAX:
+        end = 2  # a long deck (引题) over a title that carries its column tag
     if end == len(run) - 1 and end >= 1 and run[end][3] == "text" and _deck(run[end][1]) \
             and all(len(r[1]) <= HEADING_MAX and _stackable(r[1]) for r in run[:end]):
         end += 1

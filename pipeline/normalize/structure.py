@@ -161,12 +161,12 @@ def parse_byline_line(text: str) -> Byline | None:
 
 
 # A credit line under a picture or at an article's foot: who took the photo (张三摄,
-# 新华社记者 李四摄, 王五摄（本报图库）), who made the page (版式设计：…, 制图：…), where
+# 新华社记者 李四摄, 王五摄（本报图库）, 赵六摄影报道), who made the page (版式设计：…, 制图：…), where
 # data came from (数据来源：…), a picture from an agency (新华社发), the editor's
 # sign (——编 者).  Headline-shaped, but never a headline.
 _PHOTO_CREDIT = re.compile(
     rf"^(?:[^\s，。：:]{{0,12}}(?:记者|記者|社|报|報|网|網)\s*)?[{HAN_CLASS}·\s]{{1,10}}"
-    r"(?<!拍)(?:摄|攝|摄影|攝影|供图|供圖|制图|製圖)(?:[（(][^（()）]{1,12}[）)])?$")
+    r"(?<!拍)(?:摄|攝|摄影|攝影|供图|供圖|制图|製圖)(?:报道|報道)?(?:[（(][^（()）]{1,12}[）)])?$")
 _PAGE_CREDIT = re.compile(
     r"^(?:版式设计|版式設計|制图|製圖|本版制图|本版製圖|数据来源|數據來源|图片来源|圖片來源"
     r"|资料来源|資料來源|责任编辑|責任編輯|美术编辑|美術編輯|设计|設計)\s*[：:]")
