@@ -145,7 +145,7 @@ def _stage_rows(seed: stages.Seed, repeat: int, scratch: Path) -> list[Row]:
     rows.append(Row("PDF layout, all steps", statistics.median(
         sum(v for k, v in run.items() if k != "render") for run in runs),
         statistics.median(cpus)))
-    t, cpu, _ = _median(lambda: document.write_pdf(**pdf.PDF_OPTIONS), repeat)
+    t, cpu, _ = _median(lambda: pdf.pdf_bytes(document), repeat)
     rows.append(Row("PDF write", t, cpu, note="draw pages, fonts, tags, compress"))
     t, cpu, page_of = _median(lambda: pdf.page_map(document, edition), repeat)
     rows.append(Row("page map", t, cpu))

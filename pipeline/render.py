@@ -520,12 +520,14 @@ def face_text(edition: model.Edition) -> dict[tuple[str, int], str]:
 
 
 def render_print(edition: model.Edition, layout: Layout, font_css: str,
-                 measure: Measure | None = None) -> str:
+                 measure: Measure | None = None,
+                 image_src: Callable[[str], str] = str) -> str:
     """The print document's HTML: masthead, contents, then every article's partial.
 
     ``font_css`` is the ``@font-face`` CSS of the fonts to use (trusted: it is put
-    in the ``<style>`` element as is).  Images are referenced relative to the
-    project root, which the caller passes to WeasyPrint as the base URL.  With
+    in the ``<style>`` element as is).  ``image_src`` turns an ``Image.path`` into
+    the ``src`` the document uses (``pdf.print_html``: a ``data:`` URL of the checked
+    bytes, so nothing is read from disk again at layout).  With
     ``measure`` (the fonts' widths), tables get their column widths from here
     and type size (``table_setting``) and a fixed layout.
     """
@@ -533,7 +535,7 @@ def render_print(edition: model.Edition, layout: Layout, font_css: str,
     created, modified = document_dates(edition.meta)
     table_pt = geometry.measure * geometry.body  # tables run across all columns (body_runs)
     articles = [render_article(article, index, han_latin_space=layout.han_latin_space,
-                               tables={
+                               image_src=image_src, tables={
                                    number: table_setting(block, table_pt, measure)
                                    for number, block in enumerate(article.body)
                                    if isinstance(block, model.Table)} if measure else None)

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import os
 import re
 import xml.etree.ElementTree as ElementTree
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +44,17 @@ _MAGIC = (
     (re.compile(rb"RIFF....WEBP", re.DOTALL), "image/webp"),
 )
 _SVG_NS = "{http://www.w3.org/2000/svg}"
-# In an SVG, a reference may only point inside the file (or be inline data).
-_EXTERNAL_URL = re.compile(r"url\(\s*['\"]?\s*(?!#|data:)", re.IGNORECASE)
+# In an SVG, a reference may only point inside the file, or be an inline raster
+# image: a nested SVG document (data:image/svg+xml) could refer to files and URLs.
+_RASTER_DATA = r"data:image/(?:png|jpeg|jpg|gif|webp)[;,]"
+_EXTERNAL_URL = re.compile(rf"url\(\s*['\"]?\s*(?!#|{_RASTER_DATA})", re.IGNORECASE)
+_INTERNAL_HREF = re.compile(rf"\s*(?:#|{_RASTER_DATA})", re.IGNORECASE)
+# An SVG's <use> copies what it points at; nested, copies multiply (ten <use> of
+# ten <use> …: 10^8 elements from 2 kB).  A picture needs few.
+SVG_MAX_ELEMENTS = 20_000
+# A photo file larger than this is refused before it is read (a newspaper photo is
+# a few MB; the e-book carries it whole).
+PHOTO_MAX_BYTES = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -83,6 +93,9 @@ class Photo:
     path: str
     caption: str = ""
     index: int = 1
+    #: The bytes that were checked, read once (``read_photo``): both editions use these,
+    #: never the file again (it could be swapped between the check and the layout).
+    data: bytes = field(default=b"", repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -120,7 +133,8 @@ def _check_mapping(data: Any, cls: type, where: str, source: str) -> dict[str, A
         return {}
     if not isinstance(data, dict):
         raise InputError(f"{where}: expected a mapping", source)
-    names = {f.name for f in dataclasses.fields(cls)} - ({"path"} if cls is Sidecar else set())
+    names = {f.name for f in dataclasses.fields(cls) if f.init and f.compare} - (
+        {"path"} if cls is Sidecar else set())  # (a photo's checked data is no key)
     for key in data:
         if key not in names:
             allowed = ", ".join(sorted(names))
@@ -210,18 +224,73 @@ def _svg_problem(data: bytes) -> str:
             attribute = key.rsplit("}", 1)[-1]
             if attribute.lower().startswith("on"):
                 return f"it has an event handler ({attribute})"
-            if ((attribute == "href" and not value.strip().startswith(("#", "data:image/")))
+            if ((attribute == "href" and not _INTERNAL_HREF.match(value))
                     or _EXTERNAL_URL.search(value)):
-                return f"it refers to another file ({value[:40]})"
+                return f"it refers to another file or document ({value[:40]})"
+    return _use_problem(tree)
+
+
+def _use_problem(tree: ElementTree.Element) -> str:
+    """Why the SVG's ``<use>`` copies make it too big to draw ("" if they do not):
+    the elements it draws once every ``<use>`` is expanded, counted without
+    expanding (memoized per element), and ``<use>`` cycles."""
+    by_id = {element.get("id"): element for element in tree.iter() if element.get("id")}
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()
+
+    def size(element: ElementTree.Element) -> int:
+        key = id(element)
+        if key in sizes:
+            return sizes[key]
+        if key in open_:
+            raise ValueError("a <use> refers to itself")
+        open_.add(key)
+        total = 1
+        for child in element:
+            total += size(child)
+        if str(element.tag).rsplit("}", 1)[-1] == "use":
+            target = next((v for k, v in element.attrib.items()
+                           if k.rsplit("}", 1)[-1] == "href"), "")
+            if target.startswith("#") and target[1:] in by_id:
+                total += size(by_id[target[1:]])
+        open_.discard(key)
+        sizes[key] = total = min(total, SVG_MAX_ELEMENTS + 1)
+        return total
+
+    try:
+        drawn = size(tree)
+    except (ValueError, RecursionError) as error:
+        return str(error) if isinstance(error, ValueError) else "its elements nest too deeply"
+    if drawn > SVG_MAX_ELEMENTS:
+        return (f"its <use> copies draw more than {SVG_MAX_ELEMENTS:,} elements "
+                "(a picture needs far fewer)")
     return ""
 
 
-def photo_problem(path: Path) -> str:
-    """Why the file at ``path`` cannot be a photo of both editions ("" if it can)."""
+def read_photo(path: Path) -> bytes:
+    """The bytes of the photo file at ``path`` (resolved already), read once: a
+    symbolic link put in its place after the path was resolved is not followed
+    (``OSError``), and a file over ``PHOTO_MAX_BYTES`` is refused before reading."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    descriptor = os.open(path, flags)
+    with os.fdopen(descriptor, "rb") as file:
+        size = os.fstat(file.fileno()).st_size
+        if size > PHOTO_MAX_BYTES:
+            raise OSError(0, f"it is {size:,} bytes; the limit is {PHOTO_MAX_BYTES:,}")
+        data = file.read(PHOTO_MAX_BYTES + 1)
+    if len(data) > PHOTO_MAX_BYTES:
+        raise OSError(0, f"it is over {PHOTO_MAX_BYTES:,} bytes")
+    return data
+
+
+def photo_problem(path: Path, data: bytes | None = None) -> str:
+    """Why the file at ``path`` (its bytes ``data``, read by ``read_photo`` when not
+    given) cannot be a photo of both editions ("" if it can)."""
     suffix = path.suffix.lower()
     if suffix not in PHOTO_TYPES:
         return f"{path.name} is not named as an image ({', '.join(sorted(PHOTO_TYPES))})"
-    data = path.read_bytes()
+    if data is None:
+        data = read_photo(path)
     found = next((kind for magic, kind in _MAGIC if magic.match(data)), None)
     if found is None and data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") and (
             b"<svg" in data[:4096]):
@@ -276,14 +345,19 @@ def _read_photos(data: Any, source: str, base: Path, root: Path,
         path = safe_path(fields["path"], base, root, f"{where}.path", source)
         if not path.is_file():
             raise InputError(f"{where}.path: {fields['path']} does not exist", source)
+        data = b""
         try:
-            problem = photo_problem(path) if check_content else ""
+            if check_content:
+                data = read_photo(path)
+                problem = photo_problem(path, data)
+            else:
+                problem = ""
         except OSError as error:
-            problem = f"cannot read {fields['path']}: {error.strerror}"
+            problem = f"cannot read {fields['path']}: {error.strerror or error}"
         if problem:
             raise InputError(f"{where}.path: {problem}", source)
         fields["path"] = str(path.relative_to(root.resolve()))
-        out.append(Photo(**fields))
+        out.append(Photo(**fields, data=data))
     return tuple(out)
 
 

@@ -270,7 +270,7 @@ def test_the_up_to_date_check_hashes_photos_without_decoding_them(tmp_path, monk
     (tmp_path / "seeds" / "p.yaml").write_text(
         "photos:\n  - article: 标题\n    path: p.png\n", encoding="utf-8")
     monkeypatch.setattr(settings, "photo_problem",
-                        lambda path: pytest.fail("a photo decoded while planning"))
+                        lambda path, data=None: pytest.fail("a photo decoded while planning"))
     before = stamp.edition_key(tmp_path / "seeds" / "p.txt", tmp_path)
     (tmp_path / "seeds" / "p.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(41))
     assert stamp.edition_key(tmp_path / "seeds" / "p.txt", tmp_path) != before

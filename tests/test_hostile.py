@@ -32,6 +32,7 @@ from fontTools.ttLib import TTFont
 from lxml import etree
 
 from pipeline import stages
+from pipeline.errors import BuildError
 from pipeline.typography import is_han
 
 from .conftest import ROOT, SEED
@@ -540,6 +541,9 @@ def _png() -> bytes:
     return out.getvalue()
 
 
+USE_BOMB = (b'<svg xmlns="http://www.w3.org/2000/svg"><g id="a0"><rect width="1" height="1"/></g>'
+            + b"".join(b'<g id="a%d">' % level + b'<use href="#a%d"/>' % (level - 1) * 10 + b"</g>"
+                       for level in range(1, 9)) + b"</svg>")
 SVG_OK = (b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="40" '
           b'height="30"><rect width="40" height="30" fill="#c33"/></svg>\n')
 
@@ -592,6 +596,15 @@ def test_sidecar_not_utf8_build_exit_2(tmp_path, font_cache):
     ("p.svg", b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaa">]>'
               b'<svg xmlns="http://www.w3.org/2000/svg">&a;</svg>', ["entities"]),
     ("p.svg", b"<svg><unclosed></svg>", ["not well-formed"]),
+    # a nested SVG document could load what the outer one may not
+    ("p.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><image href="data:image/svg+xml;base64,'
+              b'PHN2Zy8+"/></svg>', ["refers to another file or document", "svg+xml"]),
+    ("p.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><rect style="fill:url(data:image/svg+xml,'
+              b'x)"/></svg>', ["refers to another file"]),
+    # <use> bombs (8 levels of 10 copies: 10^8 elements from 1.7 kB) and cycles
+    ("p.svg", USE_BOMB, ["<use> copies draw more than 20,000 elements"]),
+    ("p.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><g id="a"><use href="#a"/></g></svg>',
+     ["a <use> refers to itself"]),
 ])
 def test_photo_that_is_not_a_usable_image_exit_2(tmp_path, font_cache, name, data, words):
     project = make_project(tmp_path, font_cache, {name: data}, with_seed=True)
@@ -621,6 +634,72 @@ def test_photos_in_both_editions(tmp_path, font_cache):
         SEED.with_suffix(".yaml").read_text(encoding="utf-8")
         + "photos:\n  - article: 请旅客\n    path: s.svg\n", encoding="utf-8")
     assert paiban(project, "model", "seeds/" + SEED.name).returncode == 0
+
+
+def _svg_image(href: str) -> bytes:
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="40" height="30">'
+            f'<image href="{href}" width="40" height="30"/></svg>').encode()
+
+
+@pytest.mark.parametrize("inner", ["file", "http", "nested"])
+def test_a_photo_cannot_make_the_layout_read_files_or_urls(tmp_path, tmp_path_factory,
+                                                             font_cache, inner):
+    """The print layout's one URL fetcher serves the edition's fonts and checked photos
+    only.  With the sidecar's SVG check switched off (a second gate, not the first),
+    a photo pointing at a file outside the project, at a URL, or at a nested SVG
+    document that does, stops the build with one line: nothing read, nothing sent."""
+    import base64
+    import socket
+
+    outside = tmp_path_factory.mktemp("outside") / "secret.png"
+    outside.write_bytes(_png())
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    server.setblocking(False)
+    url = {"file": outside.as_uri(), "http": f"http://127.0.0.1:{server.getsockname()[1]}/a.png"}
+    url["nested"] = "data:image/svg+xml;base64," + base64.b64encode(
+        _svg_image(url["file"])).decode()
+    project = make_project(tmp_path, font_cache, {"p.svg": _svg_image(url[inner])},
+                           with_seed=True)
+    with (project / "seeds" / SIDECAR_NAME).open("a", encoding="utf-8") as sidecar:
+        sidecar.write("photos:\n  - article: 请旅客\n    path: p.svg\n")
+    result = paiban(project, "build", "seeds/" + SEED.name,
+                    code="import pipeline.settings as s\n"
+                         "s.photo_problem = lambda path, data=None: ''")
+    assert_clean_failure(result, 1, "the print layout asked for",
+                         "not one of the edition's fonts or checked photos")
+    assert_nothing_written(project)
+    with pytest.raises(BlockingIOError):  # no connection was ever made
+        server.accept()
+    server.close()
+
+
+def test_the_layout_uses_the_photo_bytes_that_were_checked(tmp_path, font_cache):
+    """A photo swapped for a link after the sidecar was read is not followed: both
+    editions carry the bytes that were checked, read once."""
+    from pipeline import settings
+    from pipeline.emit import pdf
+
+    project = make_project(tmp_path, font_cache, {"p.png": _png()}, with_seed=True)
+    with (project / "seeds" / SIDECAR_NAME).open("a", encoding="utf-8") as sidecar:
+        sidecar.write("photos:\n  - article: 请旅客\n    path: p.png\n")
+    read = settings.load_sidecar(project / "seeds" / SIDECAR_NAME, project)
+    (project / "seeds" / "p.png").unlink()
+    (project / "seeds" / "p.png").symlink_to("/etc/hostname")
+    assert read.photos[0].data == _png()
+    with pytest.raises(OSError):  # read once, never through a link
+        settings.read_photo(project / "seeds" / "p.png")
+    assert pdf.photo_url("seeds/p.png", photos={"seeds/p.png": read.photos[0].data},
+                         root=project).endswith(base64_of(_png()))
+    with pytest.raises(BuildError, match="photo seeds/p.png"):
+        pdf.photo_url("seeds/p.png", photos={}, root=project)
+
+
+def base64_of(data: bytes) -> str:
+    import base64
+
+    return base64.b64encode(data).decode("ascii")
 
 
 # --- fonts -------------------------------------------------------------------------------------

@@ -159,13 +159,14 @@ def build(seed: stages.Seed, formats: list[str], out_dir: Path, *, key: str | No
     paths = {fmt: out_dir / f"{edition.meta.slug}.{fmt}" for fmt in ("pdf", "epub")
              if fmt in formats}
     page_of = None if "pdf" in paths else _cached_page_map(seed.root, key)
+    photos = {photo.path: photo.data for photo in sidecar.photos}  # the bytes checked
     parts: dict[Path, Path] = {}  # written, to be committed together (output.commit)
     try:
         if page_of is None:
             from . import pdf
 
             tell("render")
-            html = pdf.print_html(edition, sidecar.layout, faces)
+            html = pdf.print_html(edition, sidecar.layout, faces, photos, seed.root)
             if printer is not None:
                 log.info("Step 4 - Laying out the print edition (print process)")
                 page_of = pdf.page_map(printer.lay_out(html, seed.root, paths.get("pdf"),
@@ -179,7 +180,7 @@ def build(seed: stages.Seed, formats: list[str], out_dir: Path, *, key: str | No
                     if "pdf" in paths:
                         log.info("Step 5 - Writing %s", paths["pdf"])
                         parts[paths["pdf"]] = output.write_part(
-                            paths["pdf"], document.write_pdf(**pdf.PDF_OPTIONS))
+                            paths["pdf"], pdf.pdf_bytes(document))
             _store_page_map(seed.root, key, page_of)
         if "epub" in paths:  # while the print process, if any, writes the PDF
             from . import epub
@@ -187,7 +188,7 @@ def build(seed: stages.Seed, formats: list[str], out_dir: Path, *, key: str | No
             tell("epub write")
             log.info("Step 5 - Writing the e-book")
             epub_part = output.write_part(paths["epub"], epub.make_epub(
-                edition, sidecar.layout, faces, page_of, root=seed.root))
+                edition, sidecar.layout, faces, page_of, root=seed.root, photos=photos))
             parts[paths["epub"]] = epub_part
         if printer is not None and "pdf" in paths:
             pdf_part = printer.finish(tell)

@@ -55,7 +55,7 @@ from ..cover import render_cover
 from ..errors import BuildError
 from ..fonts import SubsetFace, font_face_css
 from ..model import Article, Edition, Heading, Meta, Paragraph, block_text
-from ..settings import PHOTO_TYPES, Layout, safe_path
+from ..settings import PHOTO_TYPES, Layout, photo_problem, read_photo, safe_path
 
 log = logging.getLogger("paiban")
 
@@ -257,8 +257,9 @@ def _font_items(faces: Sequence[SubsetFace]) -> tuple[list[ManifestItem], bytes]
 class _Images:
     """Sidecar photos copied into the package as ``images/photoN.ext``, in order of use."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, photos: Mapping[str, bytes]) -> None:
         self.root = root
+        self.photos = photos
         self.items: dict[str, ManifestItem] = {}
 
     def src(self, path: str) -> str:
@@ -269,10 +270,20 @@ class _Images:
                 raise BuildError(f"{path}: not an image type EPUB reading systems must show "
                                  f"({', '.join(sorted(IMAGE_TYPES))})")
             number = len(self.items) + 1
-            # The sidecar checked the path already; a model read from YAML was not.
-            file = safe_path(path, self.root, self.root, "photo", path)
+            # The sidecar checked the photo and kept its bytes; a model read from YAML
+            # names files nothing has checked: read once, checked the same way.
+            data = self.photos.get(path)
+            if data is None:
+                file = safe_path(path, self.root, self.root, "photo", path)
+                try:
+                    data = read_photo(file)
+                    problem = photo_problem(file, data)
+                except OSError as error:
+                    problem = f"cannot read it: {error.strerror or error}"
+                if problem:
+                    raise BuildError(f"photo {path}: {problem}")
             self.items[path] = ManifestItem(f"photo{number}", f"images/photo{number}{suffix}",
-                                            IMAGE_TYPES[suffix], file.read_bytes())
+                                            IMAGE_TYPES[suffix], data)
         return _relative(self.items[path].href, f"{TEXT_DIR}/any.xhtml")
 
 
@@ -367,16 +378,18 @@ def _resources(edition: Edition, faces: Sequence[SubsetFace], articles: Sequence
 
 def package(edition: Edition, layout: Layout, faces: Sequence[SubsetFace],
             page_of: Mapping[str, int] | None = None, *,
-            root: Path | None = None) -> dict[str, bytes]:
+            root: Path | None = None,
+            photos: Mapping[str, bytes] | None = None) -> dict[str, bytes]:
     """Every file of the container, by its path in the zip.
 
     ``root`` is the project folder that sidecar image paths are relative to
-    (by default the project's, as for the print edition).
+    (by default the project's, as for the print edition); ``photos`` holds their
+    checked bytes (``settings.Photo.data``), which are used rather than the files.
     """
     meta = edition.meta
     if not edition.articles:  # the contents would be an empty list, which EPUB forbids
         raise BuildError("the edition has no articles: there is nothing to put in the e-book")
-    images = _Images((root or render.LAYOUTS.parent).resolve())
+    images = _Images((root or render.LAYOUTS.parent).resolve(), photos or {})
     articles = _article_documents(edition, layout, page_of or {}, images)
     pages = [target for entry in articles for target in entry.pages]
     spine = [*_front_matter(edition, articles, pages), *(entry.item for entry in articles)]
@@ -421,9 +434,11 @@ def _pack(files: Mapping[str, bytes], when: datetime.datetime) -> bytes:
 
 
 def make_epub(edition: Edition, layout: Layout, faces: Sequence[SubsetFace],
-              page_of: Mapping[str, int] | None = None, *, root: Path | None = None) -> bytes:
+              page_of: Mapping[str, int] | None = None, *, root: Path | None = None,
+              photos: Mapping[str, bytes] | None = None) -> bytes:
     """The e-book's bytes (see ``write_epub``)."""
-    return _pack(package(edition, layout, faces, page_of, root=root), build_time(edition.meta))
+    return _pack(package(edition, layout, faces, page_of, root=root, photos=photos),
+                 build_time(edition.meta))
 
 
 def write_epub(edition: Edition, layout: Layout, faces: Sequence[SubsetFace], out: Path,

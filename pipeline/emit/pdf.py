@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..errors import BuildError
 from ..output import write_atomic
 from . import cjk_justify
 
@@ -225,11 +227,17 @@ class PrintResult:
 
 
 def print_html(edition: model.Edition, layout: Layout,
-               faces: Iterable[fonts.SubsetFace]) -> str:
-    """The print document's HTML, its ``@font-face`` rules naming ``faces``' files."""
+               faces: Iterable[fonts.SubsetFace],
+               photos: Mapping[str, bytes] | None = None, root: Path | None = None) -> str:
+    """The print document's HTML, its ``@font-face`` rules naming ``faces``' files and
+    its photos embedded as ``data:`` URLs of their checked bytes (``photos``: path
+    -> bytes, ``settings.Photo.data``; a path not there, as in a model read from
+    YAML, is read once under ``root`` and checked like a sidecar's photo)."""
     from .. import fonts, render
 
     faces = tuple(faces)
+    image_src = functools.partial(photo_url, photos=photos or {},
+                                  root=root or Path(__file__).resolve().parents[2])
     body = next(f for f in faces if f.face.family == render.SONG and f.face.weight == 400)
     head = next((f for f in faces if f.face.family == render.SANS and f.face.weight == 700),
                 body)
@@ -239,7 +247,118 @@ def print_html(edition: model.Edition, layout: Layout,
 
     log.info("Step 3 - Rendering the print HTML")
     return render.render_print(edition, layout, fonts.font_face_css(faces, Path.as_uri),
-                               measure)
+                               measure, image_src)
+
+
+def photo_url(path: str, *, photos: Mapping[str, bytes], root: Path) -> str:
+    """A ``data:`` URL of the photo at ``path`` (relative to ``root``): its checked
+    bytes from ``photos``, else read once and checked (``BuildError`` if it fails)."""
+    import base64
+
+    from ..errors import InputError
+    from ..settings import PHOTO_TYPES, photo_problem, read_photo, safe_path
+
+    data = photos.get(path)
+    if data is None:
+        try:
+            file = safe_path(path, root, root, "photo", path)
+            data = read_photo(file)
+            problem = photo_problem(file, data)
+        except (OSError, InputError) as error:
+            problem = str(getattr(error, "strerror", None) or error)
+        if problem:
+            raise BuildError(f"photo {path}: {problem}")
+    kind = PHOTO_TYPES.get(Path(path).suffix.lower())
+    if kind is None:
+        raise BuildError(f"photo {path}: not named as an image")
+    return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+# What the print HTML may load: its fonts (``@font-face`` URLs in its <style>) and its
+# photos (<img src="data:…">), both written by paiban, never by the text.
+_FONT_URL = re.compile(r'url\("(file:[^"]+)"\)')
+_IMAGE_URL = re.compile(r'<img [^>]*src="(data:[^"]+)"')
+_STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
+# Inline raster images (an SVG photo may hold them): data only, they load nothing.
+_RASTER_URL = re.compile(r"data:image/(?:png|jpeg|jpg|gif|webp)[;,]", re.IGNORECASE)
+_FONT_SUFFIXES = (".otf", ".ttf", ".woff", ".woff2")
+
+
+def guarded_fetcher(html: str) -> object:
+    """WeasyPrint's only way to load a resource while laying ``html`` out.
+
+    It serves the font files the document's own ``<style>`` names, the photos it
+    embeds (exactly those ``data:`` URLs) and inline raster images; anything else
+    — another file, ``http(s):``, a nested SVG document, a link a photo points
+    at — stops the layout (``weasyprint.urls.FatalURLFetchingError``, which
+    ``lay_out`` turns into one line).  Nothing leaves the machine, no file outside
+    the edition's own is read.
+    """
+    from urllib.parse import unquote, urlsplit
+
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+    styles = "".join(_STYLE.findall(html))
+    fonts = {Path(unquote(urlsplit(url).path)).resolve()
+             for url in _FONT_URL.findall(styles)}
+    fonts = {path for path in fonts if path.suffix.lower() in _FONT_SUFFIXES}
+    images = set(_IMAGE_URL.findall(html))
+
+    class Guarded(URLFetcher):
+        refused: list[str] = []  # noqa: RUF012 - one fetcher per document
+
+        def fetch(self, url: str, headers: object = None) -> object:
+            allowed = url in images or bool(_RASTER_URL.match(url))
+            if url.startswith("file:"):
+                path = Path(unquote(urlsplit(url).path)).resolve()
+                allowed = path in fonts
+                url = path.as_uri()  # the resolved file: a link is not followed later
+            if not allowed:
+                shown = url if len(url) <= 60 else url[:57] + "…"
+                self.refused.append(shown)
+                raise FatalURLFetchingError(
+                    f"the print layout asked for {shown}, which is not one of the "
+                    "edition's fonts or checked photos (a photo may not load other "
+                    "files or URLs)")
+            return super().fetch(url, headers)
+
+    fetcher = Guarded(allowed_protocols=("file", "data"), allow_redirects=False,
+                      fail_on_errors=True)
+    fetcher.refused = _QUIET.refused = []
+    if _QUIET not in logging.getLogger("weasyprint").filters:
+        logging.getLogger("weasyprint").addFilter(_QUIET)
+    return fetcher
+
+
+class _QuietAfterRefusal(logging.Filter):
+    """Drops WeasyPrint's own log lines about an image it could not load once the
+    guarded fetcher refused one: the build then fails with paiban's one line."""
+
+    refused: list[str] = []  # noqa: RUF012 - the current layout's fetcher's list
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (self.refused and str(record.msg).startswith(
+            ("Failed to render SVG image", "Failed to load image")))
+
+
+_QUIET = _QuietAfterRefusal()
+
+
+def _refusal(refused: list[str]) -> BuildError:
+    return BuildError(f"the print layout asked for {refused[0]}, which is not one of the "
+                      "edition's fonts or checked photos (a photo may not load other files "
+                      "or URLs)")
+
+
+def pdf_bytes(document: Document) -> bytes:
+    """The PDF of a document ``lay_out`` made; ``BuildError`` when drawing it asked for
+    a resource the guarded fetcher refused (WeasyPrint draws an SVG's images while it
+    writes, and reports their failures only in its log)."""
+    data = document.write_pdf(**PDF_OPTIONS)
+    refused = getattr(document, "paiban_refused", [])
+    if refused:
+        raise _refusal(refused)
+    return data
 
 
 def lay_out(html: str, root: Path | None = None) -> Document:
@@ -255,9 +374,19 @@ def lay_out(html: str, root: Path | None = None) -> Document:
     embed_subsets_as_is()
     fewer_repaginations()
     serialize_once()
+    from weasyprint.urls import FatalURLFetchingError
+
     base = (root or Path(__file__).resolve().parents[2]).resolve()
     log.info("Step 4 - Laying out pages (WeasyPrint)")
-    return _html(html, base.as_uri() + "/").render(font_config=FontConfiguration())
+    source = _html(html, base.as_uri() + "/")
+    try:
+        document = source.render(font_config=FontConfiguration())
+    except FatalURLFetchingError:
+        raise _refusal(source.url_fetcher.refused) from None
+    if source.url_fetcher.refused:  # refused where WeasyPrint only logs the failure
+        raise _refusal(source.url_fetcher.refused)
+    document.paiban_refused = source.url_fetcher.refused  # drawing may ask for more
+    return document
 
 
 def _html(html: str, base_url: str) -> object:
@@ -274,17 +403,17 @@ def _html(html: str, base_url: str) -> object:
 
     import cssselect2
     from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
 
+    fetcher = guarded_fetcher(html)
     try:
         tree = ElementTree.fromstring(html)
     except ElementTree.ParseError:
-        return HTML(string=html, base_url=base_url)
+        return HTML(string=html, base_url=base_url, url_fetcher=fetcher)
     if tree.tag != "html":  # a namespace or another root: not what WeasyPrint expects
-        return HTML(string=html, base_url=base_url)
+        return HTML(string=html, base_url=base_url, url_fetcher=fetcher)
     document = HTML.__new__(HTML)  # what HTML.__init__ sets, from the expat tree
     document.base_url = base_url
-    document.url_fetcher = URLFetcher()
+    document.url_fetcher = fetcher
     document.media_type = "print"
     document.wrapper_element = cssselect2.ElementWrapper.from_html_root(
         tree, content_language=None)
@@ -295,7 +424,7 @@ def _html(html: str, base_url: str) -> object:
 def render_document(edition: model.Edition, layout: Layout,
                     faces: Iterable[fonts.SubsetFace], *, root: Path | None = None) -> Document:
     """Lay the edition out: ``lay_out(print_html(…))``."""
-    return lay_out(print_html(edition, layout, faces), root)
+    return lay_out(print_html(edition, layout, faces, root=root), root)
 
 
 def anchor_pages(document: Document) -> dict[str, int]:
@@ -334,10 +463,10 @@ def write_pdf(edition: model.Edition, layout: Layout, faces: Iterable[fonts.Subs
     """Render and write the print PDF to ``out`` (atomically)."""
     document = render_document(edition, layout, faces, root=root)
     log.info("Step 5 - Writing %s", out)
-    write_atomic(out, document.write_pdf(**PDF_OPTIONS))
+    write_atomic(out, pdf_bytes(document))
     return PrintResult(path=out, page_of=page_map(document, edition))
 
 
-__all__ = ["PDF_OPTIONS", "PrintResult", "anchor_pages", "cjk_justification", "fewer_repaginations",
+__all__ = ["PDF_OPTIONS", "PrintResult", "anchor_pages", "guarded_fetcher", "pdf_bytes", "photo_url", "cjk_justification", "fewer_repaginations",
            "lay_out", "serialize_once",
            "page_map", "print_html", "render_document", "write_pdf"]

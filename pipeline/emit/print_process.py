@@ -65,7 +65,7 @@ def _serve(conn: Connection, theirs: Connection, root: str) -> None:
             send(("pages", pdf.anchor_pages(document)))
             part = None
             if pdf_path is not None:
-                part = output.write_part(pdf_path, document.write_pdf(**pdf.PDF_OPTIONS))
+                part = output.write_part(pdf_path, pdf.pdf_bytes(document))
         send(("done", part))
     except (EOFError, KeyboardInterrupt):  # the parent went away, or Ctrl-C: it reports
         pass
