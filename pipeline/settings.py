@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import math
 import os
 import re
 import xml.etree.ElementTree as ElementTree
@@ -29,8 +30,31 @@ import yaml
 
 from .errors import InputError
 
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,80}$")
-_LENGTH = re.compile(r"^\d+(\.\d+)?(pt|mm|cm|in|em|px)$")
+_SLUG = re.compile(r"[a-z0-9][a-z0-9._-]{0,80}")  # (matched whole: fullmatch)
+_LENGTH = re.compile(r"\d{1,4}(\.\d{1,4})?(pt|mm|cm|in|em|px)")
+# A BCP 47 language tag (RFC 5646 ``langtag``; case is free): zh, zh-CN, zh-Hant-HK.
+_LANGUAGE = re.compile(
+    r"(?:[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4,8})(?:-[a-z]{4})?(?:-(?:[a-z]{2}|\d{3}))?"
+    r"(?:-(?:[a-z\d]{5,8}|\d[a-z\d]{3}))*(?:-[a-wyz\d](?:-[a-z\d]{2,8})+)*"
+    r"(?:-x(?:-[a-z\d]{1,8})+)?", re.IGNORECASE)
+# The longest value each edition field may have (a masthead, an identifier URN …).
+_META_MAX = {"paper": 40, "publisher": 80, "identifier": 200, "slug": 81, "date": 10,
+             "language": 35}
+# A sidecar larger than this is refused before it is parsed (a real one is < 10 kB).
+SIDECAR_MAX_BYTES = 1024 * 1024
+# Corrections and photos a sidecar may list, and the length of their texts.
+ITEMS_MAX = 1000
+TEXT_MAX = 500
+# The layout values a newspaper or book could use (README, "Limits"): the body size in
+# points, line height, page sides in millimetres, margins up to a third of the page,
+# the gap between columns in characters, the Han-Latin space in em; and the text block
+# must hold at least this many characters a line and lines a column.
+BODY_PT = (6.0, 24.0)
+LINE_HEIGHT = (1.0, 3.0)
+PAGE_MM = (90.0, 1200.0)
+GAP_CHARS = (0, 8)
+HAN_LATIN_EM = (0.0, 0.5)
+MIN_CHARS, MIN_LINES = 8, 10
 
 #: Photo file extensions and their media types: EPUB 3.3 core media types that
 #: WeasyPrint also draws.  The e-book declares the type its extension names.
@@ -148,7 +172,18 @@ def _typed(value: Any, expected: type, where: str, source: str) -> Any:
     if type(value) is not expected:
         raise InputError(
             f"{where}: expected {expected.__name__}, got {type(value).__name__}", source)
+    if expected is str and len(value) > TEXT_MAX:
+        raise InputError(f"{where}: {len(value):,} characters; at most {TEXT_MAX}", source)
     return value
+
+
+def _items(data: Any, where: str, source: str) -> list:
+    """A sidecar list (corrections, photos) of at most ``ITEMS_MAX`` entries."""
+    if not isinstance(data, list):
+        raise InputError(f"{where}: expected a list", source)
+    if len(data) > ITEMS_MAX:
+        raise InputError(f"{where}: {len(data):,} entries; at most {ITEMS_MAX:,}", source)
+    return data
 
 
 def _read_meta(data: Any, source: str) -> EditionMeta:
@@ -157,20 +192,33 @@ def _read_meta(data: Any, source: str) -> EditionMeta:
         data["date"] = data["date"].isoformat()
     for key, value in data.items():
         _typed(value, str, f"edition.{key}", source)
-    if data.get("date") and not re.match(r"^\d{4}-\d{2}-\d{2}$", data["date"]):
-        raise InputError("edition.date: expected YYYY-MM-DD", source)
-    if data.get("slug") and not _SLUG.match(data["slug"]):
+    for key, value in data.items():
+        if len(value) > _META_MAX[key]:
+            raise InputError(f"edition.{key}: {len(value):,} characters; at most "
+                             f"{_META_MAX[key]}", source)
+        if key != "language" and any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in value):
+            raise InputError(f"edition.{key}: holds a control character", source)
+    if data.get("date"):
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", data["date"]):
+                raise ValueError
+            datetime.date.fromisoformat(data["date"])
+        except ValueError:
+            raise InputError(f"edition.date: {data['date']!r} is not a date (YYYY-MM-DD)",
+                             source) from None
+    if data.get("slug") and not _SLUG.fullmatch(data["slug"]):
         raise InputError("edition.slug: use lower-case letters, digits, '.', '_' and '-'", source)
+    if data.get("language") and not _LANGUAGE.fullmatch(data["language"]):
+        raise InputError(f"edition.language: {data['language']!r} is not a BCP 47 language "
+                         "tag (like zh-CN or zh-Hant)", source)
     return EditionMeta(**data)
 
 
 def _read_corrections(data: Any, source: str) -> tuple[Correction, ...]:
     if data is None:
         return ()
-    if not isinstance(data, list):
-        raise InputError("corrections: expected a list", source)
     out = []
-    for number, item in enumerate(data):
+    for number, item in enumerate(_items(data, "corrections", source)):
         where = f"corrections[{number}]"
         if not isinstance(item, dict):
             raise InputError(f"{where}: expected a mapping", source)
@@ -331,10 +379,8 @@ def _read_photos(data: Any, source: str, base: Path, root: Path,
                  check_content: bool = True) -> tuple[Photo, ...]:
     if data is None:
         return ()
-    if not isinstance(data, list):
-        raise InputError("photos: expected a list", source)
     out = []
-    for number, item in enumerate(data):
+    for number, item in enumerate(_items(data, "photos", source)):
         where = f"photos[{number}]"
         item = _check_mapping(item, Photo, where, source)
         for key in ("article", "path"):
@@ -368,11 +414,48 @@ def _read_layout(data: Any, source: str) -> Layout:
     out = {}
     for key, value in data.items():
         out[key] = _typed(value, kinds[str(hints[key])], f"layout.{key}", source)
-        if key.startswith(("margin", "body_size", "han_latin")) and not _LENGTH.match(out[key]):
+        if key.startswith(("margin", "body_size", "han_latin")) and not _LENGTH.fullmatch(out[key]):
             raise InputError(f"layout.{key}: {value!r} is not a CSS length like 20mm", source)
     if out.get("columns", 1) not in (1, 2):
         raise InputError("layout.columns: 1 or 2", source)
-    return Layout(**out)
+    layout = Layout(**out)
+    _check_layout(layout, source)
+    return layout
+
+
+def _check_layout(layout: Layout, source: str) -> None:
+    """``InputError`` naming the first ``layout`` value outside what a page can use."""
+    from .render import length_pt, page_geometry, page_size_pt
+
+    def within(key: str, value: float, bounds: tuple[float, float], unit: str) -> None:
+        low, high = bounds
+        if not (math.isfinite(value) and low <= value <= high):
+            raise InputError(f"layout.{key}: {getattr(layout, key)!r} is outside "
+                             f"{low:g}-{high:g}{unit}", source)
+
+    body = length_pt(layout.body_size) if layout.body_size[-2:] != "em" else -1.0
+    within("body_size", body, BODY_PT, "pt")
+    within("line_height", layout.line_height, LINE_HEIGHT, "")
+    within("column_gap_chars", layout.column_gap_chars, GAP_CHARS, " characters")
+    if body > 0:
+        within("han_latin_space", length_pt(layout.han_latin_space, body) / body,
+               HAN_LATIN_EM, "em")
+    try:
+        width, height = page_size_pt(layout.page_size)
+    except ValueError:
+        raise InputError(f"layout.page_size: {layout.page_size!r} is not a page size "
+                         "(A4, B5 landscape, 170mm 240mm)", source) from None
+    for side in (width, height):
+        within("page_size", side / 2.834645669, PAGE_MM, "mm a side")
+    for key in ("margin_top", "margin_bottom", "margin_inside", "margin_outside"):
+        page_side = height if key in ("margin_top", "margin_bottom") else width
+        within(key, length_pt(getattr(layout, key), body), (0.0, page_side / 3), "pt (a third "
+               "of the page)")
+    geometry = page_geometry(layout)
+    if geometry.chars < MIN_CHARS or geometry.lines < MIN_LINES:
+        raise InputError(f"layout: the text block holds {geometry.chars} characters a line "
+                         f"and {geometry.lines} lines; at least {MIN_CHARS} and {MIN_LINES}",
+                         source)
 
 
 _FONT_SUFFIXES = (".otf", ".ttf")
@@ -421,11 +504,19 @@ def load_sidecar(path: Path, root: Path, *, check_content: bool = True) -> Sidec
     if not path.exists():
         return Sidecar()
     try:
+        if path.stat().st_size > SIDECAR_MAX_BYTES:
+            raise InputError(f"the sidecar is {path.stat().st_size:,} bytes; the limit is "
+                             f"{SIDECAR_MAX_BYTES:,}", source)
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise InputError(f"cannot read the sidecar: {error}", source) from None
     try:
         data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader
+    except RecursionError:
+        raise InputError("the sidecar nests too deeply to be a sidecar", source) from None
+    except ValueError as error:  # a value YAML reads as a date but is none (2022-13-45)
+        raise InputError(f"a value reads as a date or number but is none ({error}); "
+                         "quote it, or correct it", source) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error).split("\n")[0]

@@ -560,6 +560,29 @@ SVG_OK = (b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width
     ("photos:\n  - article: 请旅客\n    path: out/p.png\n", ["photos[0].path", "leads outside"]),
     ("layout:\n  columns: 2\nedition:\n  paper: 报\nlayout:\n  columns: 1\n",
      ["YAML syntax error", "line 5", "'layout' is given twice (first on line 1)"]),
+    # budgets: every layout value within what a page can use (#13: OOM, minutes, tracebacks)
+    ('layout:\n  page_size: "100000in"\n', ["layout.page_size", "outside 90-1200mm"]),
+    ("layout:\n  page_size: huge\n", ["layout.page_size", "is not a page size"]),
+    ("layout:\n  body_size: 0.01pt\n", ["layout.body_size", "outside 6-24pt"]),
+    ("layout:\n  body_size: 0pt\n", ["layout.body_size", "outside 6-24pt"]),
+    ("layout:\n  line_height: 0\n", ["layout.line_height", "outside 1-3"]),
+    ("layout:\n  line_height: -3\n", ["layout.line_height", "outside 1-3"]),
+    ("layout:\n  line_height: .nan\n", ["layout.line_height", "outside 1-3"]),
+    ("layout:\n  line_height: .inf\n", ["layout.line_height", "outside 1-3"]),
+    ("layout:\n  margin_top: 400mm\n", ["layout.margin_top", "a third of the page"]),
+    ("layout:\n  page_size: 100mm 100mm\n  body_size: 24pt\n",
+     ["layout: the text block holds", "at least 8 and 10"]),
+    ("layout:\n  han_latin_space: 2em\n", ["layout.han_latin_space", "outside 0-0.5em"]),
+    ("layout:\n  column_gap_chars: 500\n", ["layout.column_gap_chars"]),
+    # metadata: real dates, BCP 47, anchored slugs, bounded strings and nesting
+    ("edition:\n  date: 2022-13-45\n", ["reads as a date or number but is none"]),
+    ('edition:\n  date: "2022-02-30"\n', ["edition.date", "is not a date"]),
+    ("edition:\n  language: zh_CN\n", ["edition.language", "BCP 47"]),
+    ('edition:\n  slug: "abc\\n"\n', ["edition.slug"]),
+    ("edition:\n  paper: " + "报" * 5000 + "\n", ["edition.paper", "at most"]),
+    ("edition:\n  paper: " + "报" * 41 + "\n", ["edition.paper", "41 characters; at most 40"]),
+    ("a: " + "[" * 3000 + "]" * 3000 + "\n", ["nests too deeply"]),
+    ("corrections:\n" + "  - keep_apart: 某\n" * 1001, ["corrections", "at most 1,000"]),
 ])
 def test_broken_sidecar_build_exit_2(tmp_path, tmp_path_factory, font_cache, sidecar, words):
     project = make_project(tmp_path, font_cache, with_seed=True)
@@ -570,6 +593,19 @@ def test_broken_sidecar_build_exit_2(tmp_path, tmp_path_factory, font_cache, sid
     (project / "seeds" / SIDECAR_NAME).write_text(sidecar, encoding="utf-8")
     assert_clean_failure(paiban(project, "build", "seeds/" + SEED.name), 2, SIDECAR_NAME, *words)
     assert_nothing_written(project)
+
+
+@pytest.mark.parametrize("sidecar", [
+    "edition:\n  language: zh-Hant-HK\n  date: 2024-02-29\n",
+    "edition:\n  language: zh-cmn-Hans-CN\n",
+    "layout:\n  page_size: B5 landscape\n  body_size: 9pt\n  line_height: 1.5\n",
+    "layout:\n  page_size: 170mm 240mm\n  columns: 2\n  column_gap_chars: 3\n",
+])
+def test_sidecar_values_a_paper_uses_are_accepted(tmp_path, font_cache, sidecar):
+    project = make_project(tmp_path, font_cache, with_seed=True)
+    (project / "seeds" / SIDECAR_NAME).write_text(sidecar, encoding="utf-8")
+    result = paiban(project, "model", "seeds/" + SEED.name)
+    assert result.returncode == 0, result.stderr
 
 
 def test_sidecar_not_utf8_build_exit_2(tmp_path, font_cache):

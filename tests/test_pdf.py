@@ -428,7 +428,10 @@ def test_photo_is_placed_only_when_supplied(built: Built, font_cache, tmp_path):
                                    root=tmp_path)
     images = [box for page in document.pages for box in boxes(page._page_box)
               if box.element_tag == "img"]
-    assert len(images) == 1 and images[0].element.get("src") == "photo.png"
+    # the checked bytes, embedded: the layout reads no file for it (emit/pdf.photo_url)
+    assert len(images) == 1 and images[0].element.get("src") == pdf.photo_url(
+        "photo.png", photos={}, root=tmp_path)
+    assert images[0].element.get("src").startswith("data:image/png;base64,")
     assert "a0-b1" in document.pages[0].anchors and "a0-b0" not in document.pages[0].anchors
 
 
