@@ -132,8 +132,26 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: unwound like Ctrl-C, so parts are removed and the print
+    process ends with the build."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise Stopped(signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code."""
+    import signal
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _stop)
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(message)s")
@@ -144,6 +162,11 @@ def main(argv: list[str] | None = None) -> int:
     except PaibanError as error:
         print(f"paiban: {error.line()}", file=sys.stderr)
         return error.exit_code
+    except Stopped as stopped:
+        import signal
+
+        print(f"paiban: stopped by {signal.Signals(stopped.signum).name}", file=sys.stderr)
+        return 128 + stopped.signum
     except KeyboardInterrupt:
         print("paiban: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

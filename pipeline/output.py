@@ -3,10 +3,16 @@
 In: paths and the bytes they should hold.
 Out: ``write_atomic`` — one file, through a temporary file beside it; and the
 two phases it is made of, for editions that must change together:
-``write_part`` writes the bytes to a temporary ``.<name>.<random>.part`` in the
-target's folder, ``commit`` renames a set of parts onto their targets (all of
+``write_part`` writes the bytes to a temporary ``.<name>.<pid>.<random>.part`` in
+the target's folder, ``commit`` renames a set of parts onto their targets (all of
 them, or — if a rename fails — none: the targets renamed already get their
 previous files back), ``discard`` removes parts that will not be committed.
+
+A process killed outright (``kill -9``, power lost) cleans nothing up; the next
+build does, with ``recover``: a commit of several files first writes a journal
+(``.paiban-commit.<pid>.json``: each target, its part, its previous file), so a
+commit cut between two renames is completed (every part was whole before the
+journal was written); parts left by processes no longer running are removed.
 
 A build writes the PDF and the e-book of an edition as parts and commits both
 only when both were written: a failure in either leaves the previous edition,
@@ -19,7 +25,9 @@ Kept free of the pipeline's heavier modules: the print process
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -40,7 +48,7 @@ def write_part(path: Path, data: bytes) -> Path:
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part",
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".part",
                                         dir=path.parent)
     except OSError as error:
         raise _failed(path, error) from None
@@ -87,7 +95,10 @@ def commit(parts: Mapping[Path, Path]) -> None:
     """
     done: list[tuple[Path, Path | None]] = []
     target = None
+    journal = None
     try:
+        if len(parts) > 1:
+            journal = _journal(parts)
         for target, part in parts.items():
             backup = _keep_previous(target) if len(parts) > 1 else None
             try:
@@ -97,6 +108,8 @@ def commit(parts: Mapping[Path, Path]) -> None:
                 raise
             done.append((target, backup))
     except BaseException as error:
+        if journal is not None:
+            discard([journal])
         for previous, backup in reversed(done):
             with suppress(OSError):
                 if backup is None:
@@ -108,6 +121,76 @@ def commit(parts: Mapping[Path, Path]) -> None:
             raise _failed(target, error) from None
         raise
     discard(backup for _, backup in done if backup is not None)
+    if journal is not None:
+        discard([journal])
+
+
+def _journal(parts: Mapping[Path, Path]) -> Path:
+    """Write (and flush to disk) the journal of a commit of several parts."""
+    first = next(iter(parts))
+    path = first.with_name(f".paiban-commit.{os.getpid()}.json")
+    entries = [[str(target), str(part), str(target.with_name(f".{target.name}.previous.part"))]
+               for target, part in parts.items()]
+    try:
+        with path.open("w", encoding="utf-8") as out:
+            json.dump(entries, out)
+            out.flush()
+            os.fsync(out.fileno())
+    except OSError as error:
+        raise _failed(path, error) from None
+    return path
+
+
+_PART = re.compile(r"^\..+\.(?P<pid>\d+)\.[^.]+\.part$")
+_JOURNAL = re.compile(r"^\.paiban-commit\.(?P<pid>\d+)\.json$")
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def recover(folders: Iterable[Path]) -> list[str]:
+    """Finish what processes that no longer run left in ``folders``: complete their
+    journaled commits, remove their parts.  Returns what was done, one line each."""
+    done: list[str] = []
+    for folder in folders:
+        with suppress(OSError):
+            names = sorted(p.name for p in folder.iterdir())
+            for name in names:
+                match = _JOURNAL.match(name)
+                if match and not _running(int(match["pid"])):
+                    done += _complete(folder / name)
+            for name in sorted(p.name for p in folder.iterdir()):
+                match = _PART.match(name)
+                if match and not _running(int(match["pid"])):
+                    with suppress(OSError):
+                        (folder / name).unlink()
+                        done.append(f"removed {folder / name}, left by process {match['pid']}")
+    return done
+
+
+def _complete(journal: Path) -> list[str]:
+    """Complete the commit a journal describes: rename the parts still there."""
+    done = []
+    try:
+        entries = json.loads(journal.read_text(encoding="utf-8"))
+        for target, part, backup in entries:
+            if Path(part).exists():
+                os.replace(part, target)
+                done.append(f"completed the commit of {target}")
+            Path(backup).unlink(missing_ok=True)
+    except (OSError, ValueError, TypeError):
+        pass  # a journal cut short: its commit never started (the parts are swept)
+    journal.unlink(missing_ok=True)
+    return done
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -118,4 +201,4 @@ def write_atomic(path: Path, data: bytes) -> None:
     commit({path: write_part(path, data)})
 
 
-__all__ = ["commit", "discard", "write_atomic", "write_part"]
+__all__ = ["commit", "discard", "recover", "write_atomic", "write_part"]

@@ -64,7 +64,7 @@ def read(seed: Seed) -> Source:
     try:
         size = seed.text.stat().st_size
         if size > MAX_INPUT_BYTES:
-            raise InputError(f"the file is {size} bytes; the limit is {MAX_INPUT_BYTES}",
+            raise InputError(f"the file is {size:,} bytes; the limit is {MAX_INPUT_BYTES:,}",
                              str(seed.text))
         data = seed.text.read_bytes()
     except OSError as error:

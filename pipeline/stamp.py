@@ -127,19 +127,44 @@ def edition_key(seed: Path, root: Path) -> str:
     Raises ``OSError`` or ``PaibanError`` when an input cannot be read: the
     build, not this check, reports those.
     """
+    from .settings import PHOTO_MAX_BYTES, SIDECAR_MAX_BYTES
+    from .stages import MAX_INPUT_BYTES
+
     root = root.resolve()
     seed = seed.resolve()
     sidecar = seed.with_suffix(".yaml")
     digest = hashlib.sha256(environment_key(root).encode())
     digest.update(f"seed {seed.relative_to(root).as_posix()}\0".encode())
-    digest.update(hashlib.sha256(seed.read_bytes()).digest())
+    digest.update(_file_digest(seed, MAX_INPUT_BYTES))
     if sidecar.is_file():
-        data = sidecar.read_bytes()
+        data = _read_bounded(sidecar, SIDECAR_MAX_BYTES)
         digest.update(b"sidecar\0" + hashlib.sha256(data).digest())
         for named in _named_files(sidecar, root, data):
             digest.update(f"file {named.relative_to(root).as_posix()}\0".encode())
-            digest.update(hashlib.sha256(named.read_bytes()).digest())
+            digest.update(_file_digest(named, PHOTO_MAX_BYTES))
     return digest.hexdigest()
+
+
+def _read_bounded(path: Path, limit: int) -> bytes:
+    """The bytes of ``path``; ``InputError`` before reading if it is over ``limit``."""
+    _check_size(path, limit)
+    return path.read_bytes()
+
+
+def _file_digest(path: Path, limit: int) -> bytes:
+    """SHA-256 of the file, read in chunks; ``InputError`` before reading it if it is
+    over ``limit`` (a 3 GB file is refused by its size, not hashed)."""
+    _check_size(path, limit)
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").digest()
+
+
+def _check_size(path: Path, limit: int) -> None:
+    from .errors import InputError
+
+    size = path.stat().st_size
+    if size > limit:
+        raise InputError(f"the file is {size:,} bytes; the limit is {limit:,}", str(path))
 
 
 # --- stamps -------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import concurrent.futures
+import contextlib
 import io
 import os
 import re
@@ -502,11 +503,98 @@ def test_a_300000_character_paragraph_builds(long_paragraph):
     assert not Counter(ch for ch in paragraph if is_han(ch)) - printed
 
 
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    with contextlib.suppress(OSError):
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        return state != "Z"
+    return False
+
+
+def _slow_build(tmp_path: Path, font_cache: Path) -> tuple[Path, subprocess.Popen, list[int]]:
+    """A build of 150,000 characters (several seconds), its print process started."""
+    import time
+
+    project = make_project(tmp_path, font_cache, {"slow.txt": "长文\n\n" + news_text(150_000)})
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen([sys.executable, "-m", "pipeline", "build", "seeds/slow.txt"],
+                               cwd=project, env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not _children(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.5)  # into the layout
+    return project, process, _children(process.pid)
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGHUP"])
+def test_a_stopped_build_leaves_no_part_and_no_process(tmp_path, font_cache, how):
+    import signal
+    import time
+
+    project, process, children = _slow_build(tmp_path, font_cache)
+    assert children, "the print process did not start"
+    process.send_signal(getattr(signal, how))
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 128 + getattr(signal, how), stderr
+    assert stderr.strip() == f"paiban: stopped by {how}"
+    time.sleep(0.5)
+    assert not any(_alive(child) for child in children)
+    assert leftovers(project) == []
+
+
+def test_the_print_process_dies_with_its_parent_and_the_next_build_sweeps(tmp_path, font_cache):
+    import signal
+    import time
+
+    project, process, children = _slow_build(tmp_path, font_cache)
+    assert children
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=60)
+    deadline = time.monotonic() + 10
+    while any(_alive(child) for child in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(child) for child in children)
+    # whatever it left (a part of its PDF, if it got that far) goes at the next build
+    (project / "dist").mkdir(exist_ok=True)
+    stale = project / "dist" / f".slow.pdf.{process.pid}.abcd.part"
+    stale.write_bytes(b"half a PDF")
+    (project / "seeds" / "slow.txt").write_text("短文\n\n" + news_text(300), encoding="utf-8")
+    result = paiban(project, "build", "seeds/slow.txt")
+    assert result.returncode == 0, result.stderr
+    assert leftovers(project) == ["slow.epub", "slow.pdf"]
+
+
 def test_text_over_the_character_limit_exit_2(tmp_path, font_cache):
     text = "长文\n\n" + news_text(stages.MAX_CHARACTERS) + "\n"
     project = make_project(tmp_path, font_cache, {"huge.txt": text})
     assert_clean_failure(paiban(project, "build", "seeds/huge.txt"), 2, "huge.txt",
                          f"{len(text):,} characters", f"the limit is {stages.MAX_CHARACTERS:,}")
+    assert_nothing_written(project)
+
+
+def test_a_huge_seed_is_refused_by_its_size_before_it_is_read(tmp_path, font_cache):
+    """A 3 GB seed (sparse: no disk used) is refused by its size, neither hashed for the
+    up-to-date check nor read: in a second, in little memory."""
+    import resource
+
+    project = make_project(tmp_path, font_cache)
+    with (project / "seeds" / "huge.txt").open("wb") as file:
+        file.truncate(3 * 1024 ** 3)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    assert_clean_failure(paiban(project, "build", "seeds/huge.txt"), 2, "huge.txt",
+                         "3,221,225,472 bytes", f"the limit is {stages.MAX_INPUT_BYTES:,}")
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    assert max(before, peak_kib) < 400 * 1024  # KiB: far from the 3 GB a whole read needs
     assert_nothing_written(project)
 
 

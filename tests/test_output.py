@@ -80,3 +80,47 @@ def test_discard_ignores_missing_parts(tmp_path):
     part = output.write_part(tmp_path / "e.pdf", b"x")
     output.discard([part, tmp_path / "never.part"])
     assert files(tmp_path) == {}
+
+
+def _dead_pid() -> int:
+    """A process id no process has now (a child that has ended)."""
+    import subprocess
+
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def test_a_commit_cut_between_its_renames_is_completed_by_the_next_run(tmp_path):
+    """``kill -9`` after the PDF's rename and before the e-book's: the journal lets the
+    next build complete the commit (every part was whole before the journal)."""
+    import json
+
+    a, b = tmp_path / "e.pdf", tmp_path / "e.epub"
+    a.write_bytes(b"new pdf")  # renamed already
+    b.write_bytes(b"old epub")
+    pid = _dead_pid()
+    part = tmp_path / f".e.epub.{pid}.abcd.part"
+    part.write_bytes(b"new epub")
+    (tmp_path / ".e.pdf.previous.part").write_bytes(b"old pdf")
+    (tmp_path / f".paiban-commit.{pid}.json").write_text(json.dumps([
+        [str(a), str(tmp_path / f".e.pdf.{pid}.wxyz.part"), str(tmp_path / ".e.pdf.previous.part")],
+        [str(b), str(part), str(tmp_path / ".e.epub.previous.part")]]), encoding="utf-8")
+    done = output.recover([tmp_path])
+    assert files(tmp_path) == {"e.pdf": b"new pdf", "e.epub": b"new epub"}
+    assert done == [f"completed the commit of {b}"]
+
+
+def test_parts_of_processes_that_ended_are_swept_and_live_ones_kept(tmp_path):
+    dead = tmp_path / f".e.pdf.{_dead_pid()}.abcd.part"
+    live = tmp_path / f".e.pdf.{os.getppid()}.abcd.part"  # a process that runs
+    for path in (dead, live):
+        path.write_bytes(b"half")
+    output.recover([tmp_path, tmp_path / "missing"])
+    assert sorted(files(tmp_path)) == [live.name]
+
+
+def test_a_commit_of_several_files_leaves_no_journal(tmp_path):
+    a, b = tmp_path / "e.pdf", tmp_path / "e.epub"
+    output.commit({a: output.write_part(a, b"pdf"), b: output.write_part(b, b"epub")})
+    assert files(tmp_path) == {"e.pdf": b"pdf", "e.epub": b"epub"}

@@ -148,6 +148,10 @@ def build(seed: stages.Seed, formats: list[str], out_dir: Path, *, key: str | No
     the PDF written by that second process, and the e-book here meanwhile.
     """
     tell = on_stage or (lambda stage: None)
+    out_dir = out_dir if out_dir.is_absolute() else seed.root / out_dir
+    cache = seed.root / "build"
+    for line in output.recover([out_dir, cache, *cache.glob("*/"), *cache.glob("*/*/")]):
+        log.info("%s", line)  # what a killed build left: its commit completed, parts removed
     tell("model")
     normalized, sidecar = stages.model(seed)
     edition = normalized.edition
@@ -155,7 +159,6 @@ def build(seed: stages.Seed, formats: list[str], out_dir: Path, *, key: str | No
     log.info("Step 3 - Subsetting fonts")
     faces = edition_fonts(edition, seed.root, stages.read(seed).text, fallback=(
         seed.root / sidecar.fallback_font if sidecar.fallback_font else None))
-    out_dir = out_dir if out_dir.is_absolute() else seed.root / out_dir
     paths = {fmt: out_dir / f"{edition.meta.slug}.{fmt}" for fmt in ("pdf", "epub")
              if fmt in formats}
     page_of = None if "pdf" in paths else _cached_page_map(seed.root, key)

@@ -35,10 +35,36 @@ from .. import output
 from ..errors import BuildError
 
 
-def _serve(conn: Connection, theirs: Connection, root: str) -> None:
+# The print process's budgets: memory it may take (RLIMIT_DATA: heap and private
+# mappings; the worst input the limits admit needs ~0.7 GB) and the wall-clock time
+# the parent waits for it (that input takes ~40 s on the 2-core test machine).
+PRINT_MEMORY_BYTES = 3 * 1024 ** 3
+PRINT_TIMEOUT_S = 300.0
+
+
+def _bound(parent: int) -> None:
+    """Die with the parent (Linux: PR_SET_PDEATHSIG), and keep to the memory budget."""
+    import resource
+    import signal
+
+    with suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+    with suppress(ValueError, OSError, AttributeError):
+        soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        limit = PRINT_MEMORY_BYTES if hard == resource.RLIM_INFINITY else min(
+            hard, PRINT_MEMORY_BYTES)
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+
+
+def _serve(conn: Connection, theirs: Connection, root: str, parent: int) -> None:
     """The print process: import WeasyPrint, wait for one edition's HTML, lay it out,
     write the PDF as a part (``output.write_part``)."""
     theirs.close()  # the parent's end, inherited: the pipe must close when the parent does
+    _bound(parent)
 
     def send(message: tuple) -> None:
         with suppress(OSError):  # the parent stopped listening (it failed or was stopped)
@@ -69,6 +95,10 @@ def _serve(conn: Connection, theirs: Connection, root: str) -> None:
         send(("done", part))
     except (EOFError, KeyboardInterrupt):  # the parent went away, or Ctrl-C: it reports
         pass
+    except MemoryError:
+        send(("error", BuildError(
+            f"the print layout needed more than {PRINT_MEMORY_BYTES // 1024 ** 3} GiB of "
+            "memory (split the text into several files)")))
     except Exception as error:  # noqa: BLE001 - sent to the parent, which raises it
         try:
             conn.send(("error", error))
@@ -87,7 +117,8 @@ class PrintProcess:
     def __init__(self, root: Path) -> None:
         context = multiprocessing.get_context("fork")
         self._conn, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child, self._conn, str(root)),
+        self._process = context.Process(target=_serve,
+                                        args=(child, self._conn, str(root), os.getpid()),
                                         name="paiban-print", daemon=True)
         self._process.start()
         child.close()
@@ -95,8 +126,15 @@ class PrintProcess:
 
     def _receive(self, until: str, on_stage: Callable[[str], None]) -> tuple:
         """Messages up to the one named ``until``; stages are told, an error raised."""
+        import time
+
+        deadline = time.monotonic() + PRINT_TIMEOUT_S
         while True:
             try:
+                if not self._conn.poll(max(0.0, deadline - time.monotonic())):
+                    self._process.kill()
+                    raise BuildError(f"the print layout took more than {PRINT_TIMEOUT_S:.0f} s "
+                                     "and was stopped (split the text into several files)")
                 message = self._conn.recv()
             except EOFError:
                 raise BuildError("the print process stopped without a word "
