@@ -67,9 +67,17 @@ def _emit(args: argparse.Namespace) -> int:
 
 
 def _dist(args: argparse.Namespace) -> int:
-    from . import site, stages
+    from . import site, stages, stamp
+    from .errors import InputError
 
     seeds = [stages.locate(Path(path), ROOT) for path in args.seeds]
+    for seed, name in zip(seeds, args.seeds):
+        # The site shows the seed's headlines beside the built files: files built from
+        # an older seed or sidecar (their stamp says so) would not match them.
+        built = stamp.read(seed.text, ROOT)
+        if built is not None and built.key != stamp.edition_key(seed.text, ROOT):
+            raise InputError("changed since its editions were built; run paiban build "
+                             "(make all) first", name)
     print(site.build_site(seeds, Path(args.out)) / "index.html")
     return EXIT_OK
 

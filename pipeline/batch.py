@@ -213,6 +213,19 @@ def _key(seed: Path, root: Path) -> str | None:
         return None
 
 
+def _slug(seed: Path, root: Path) -> str | None:
+    """The slug the seed's editions are written under (its sidecar's, else the file
+    name's, as ``normalize.infer_meta`` makes it); None if the sidecar is unreadable
+    (the build says why)."""
+    from .settings import default_slug, load_sidecar
+
+    try:
+        given = load_sidecar(seed.with_suffix(".yaml"), root, check_content=False).edition.slug
+    except (OSError, ValueError, PaibanError):
+        return None
+    return given or default_slug(seed.stem)
+
+
 def plan(seeds: Iterable[str], root: Path, formats: Sequence[str], out_dir: Path, *,
          force: bool = False) -> list[Job | Outcome]:
     """For each seed (duplicates dropped): a ``Job`` for the formats to build,
@@ -221,12 +234,18 @@ def plan(seeds: Iterable[str], root: Path, formats: Sequence[str], out_dir: Path
     out_dir = (root / out_dir).resolve()
     planned: list[Job | Outcome] = []
     seen: set[Path] = set()
+    slugs: dict[str, str] = {}
     for name in seeds:
         path = Path(name).resolve()
         if path in seen:
             continue
         seen.add(path)
         inside = path.is_relative_to(root) and path.is_file()
+        slug = _slug(path, root) if inside else None
+        if slug is not None and slugs.setdefault(slug, name) != name:
+            raise InputError(f"{slugs[slug]} and {name} would both be written as "
+                             f"{slug}.pdf/.epub: give one another edition.slug in its sidecar",
+                             "batch")
         key = _key(path, root) if inside else None
         todo = list(formats)
         if inside and not force:

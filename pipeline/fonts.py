@@ -346,9 +346,27 @@ def subset_face(face: Face, chars: str, cache_dir: Path) -> Path:
     codepoints = sorted({ord(char) for char in chars})
     suffix = face.path.suffix.lower()
     path = cache_dir / f"{face.path.stem}-{_subset_key(face, codepoints)[:24]}{suffix}"
-    if not path.is_file():
-        write_atomic(path, _subset_bytes(face, codepoints))
+    if not _intact(path):
+        data = _subset_bytes(face, codepoints)
+        # the hash first: a subset without its hash is made again, never trusted
+        write_atomic(_hash_path(path), hashlib.sha256(data).hexdigest().encode("ascii"))
+        write_atomic(path, data)
     return path
+
+
+def _hash_path(path: Path) -> Path:
+    return path.with_name(path.name + ".sha256")
+
+
+def _intact(path: Path) -> bool:
+    """Whether the cached subset at ``path`` holds the bytes it was written with (a
+    truncated or altered file, or one without its recorded hash, is made again)."""
+    try:
+        recorded = _hash_path(path).read_text(encoding="ascii").strip()
+        with path.open("rb") as file:
+            return hashlib.file_digest(file, "sha256").hexdigest() == recorded
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def subset_all(faces: Iterable[Face], chars: str | Mapping[str, str],

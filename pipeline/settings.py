@@ -31,6 +31,11 @@ import yaml
 from .errors import InputError
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9._-]{0,80}")  # (matched whole: fullmatch)
+
+
+def default_slug(name: str) -> str:
+    """The slug of an edition whose sidecar names none: from the seed's file name."""
+    return re.sub(r"[^a-z0-9._-]+", "-", name.lower()).strip("-") or "edition"
 _LENGTH = re.compile(r"\d{1,4}(\.\d{1,4})?(pt|mm|cm|in|em|px)")
 # A BCP 47 language tag (RFC 5646 ``langtag``; case is free): zh, zh-CN, zh-Hant-HK.
 _LANGUAGE = re.compile(

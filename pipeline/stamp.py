@@ -20,6 +20,7 @@ and never imports WeasyPrint or the normalizer.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -269,8 +270,16 @@ def record(seed: Path, root: Path, key: str, slug: str, written: Mapping[str, Pa
             "outputs": {fmt: vars(out) for fmt, out in sorted(outputs.items())},
             "stats": stamp.stats}
     path = stamp_path(seed, root)
-    path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    temp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(temp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(temp, path)
+    except OSError as error:
+        # The editions are written and committed: only the record of them is lost,
+        # and the next build rebuilds them.  One line, not a traceback; exit 0.
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        print(f"paiban: {path}: cannot record the build ({error.strerror or error}); the "
+              "editions were written, the next build will make them again", file=sys.stderr)
     return stamp

@@ -211,8 +211,10 @@ def test_any_executor_runs_the_batch(project):
 
 
 def test_dask_local_cluster_runs_the_batch(project):
-    """The same tasks on a Dask cluster of two worker processes (skipped without Dask)."""
-    pytest.importorskip("distributed")
+    """The same tasks on a Dask cluster of two worker processes (``distributed`` is in
+    the test extras: this runs in CI)."""
+    import distributed  # noqa: F401 - a missing test dependency fails here, never skips
+
     seeds = [add_seed(project, name) for name in ("g", "h")]
     result = paiban(project, "build", "--dask", "local", "-j", "2", "--format", "epub", *seeds)
     assert result.returncode == EXIT_OK, result.stderr
@@ -274,3 +276,25 @@ def test_the_up_to_date_check_hashes_photos_without_decoding_them(tmp_path, monk
     before = stamp.edition_key(tmp_path / "seeds" / "p.txt", tmp_path)
     (tmp_path / "seeds" / "p.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(41))
     assert stamp.edition_key(tmp_path / "seeds" / "p.txt", tmp_path) != before
+
+
+def test_two_seeds_with_one_slug_are_refused_naming_both(tmp_path):
+    """Two seeds whose editions would overwrite each other (one slug) stop the batch
+    before anything is built, with both paths named; with their own slugs they build."""
+    (tmp_path / "seeds" / "x").mkdir(parents=True)
+    (tmp_path / "fonts").symlink_to(ROOT / "fonts", target_is_directory=True)
+    (tmp_path / "layouts").symlink_to(ROOT / "layouts", target_is_directory=True)
+    for name in ("seeds/day.txt", "seeds/x/day.txt"):
+        (tmp_path / name).write_text("标题\n\n正文内容。\n", encoding="utf-8")
+    result = paiban(tmp_path, "build", "seeds/day.txt", "seeds/x/day.txt")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "paiban: batch: seeds/day.txt and seeds/x/day.txt would both be written as "
+        "day.pdf/.epub: give one another edition.slug in its sidecar"]
+    assert not (tmp_path / "dist").exists()
+    (tmp_path / "seeds" / "x" / "day.yaml").write_text("edition:\n  slug: day-x\n",
+                                                        encoding="utf-8")
+    result = paiban(tmp_path, "build", "seeds/day.txt", "seeds/x/day.txt")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "dist").iterdir()) == [
+        "day-x.epub", "day-x.pdf", "day.epub", "day.pdf"]

@@ -574,6 +574,61 @@ def test_the_print_process_dies_with_its_parent_and_the_next_build_sweeps(tmp_pa
     assert leftovers(project) == ["slow.epub", "slow.pdf"]
 
 
+def test_text_the_print_layout_loses_fails_the_build(tmp_path, font_cache):
+    """The laid-out pages are compared with the model's text: a paragraph the layout
+    drops (here: hidden by a broken stylesheet) fails the build, naming what was lost."""
+    project = make_project(tmp_path, font_cache, with_seed=True)
+    code = ("import pipeline.render as r\n_real = r.render_print\n"
+            "r.render_print = lambda *a, **k: _real(*a, **k).replace("
+            "'</style>', 'article:last-of-type p:last-of-type{display:none}</style>', 1)")
+    result = paiban(project, "build", "seeds/" + SEED.name, code=code)
+    line = assert_clean_failure(result, 1, "the print layout lost", "character(s) of the text")
+    assert "first: '" in line
+    assert_nothing_written(project)
+
+
+def test_damaged_caches_are_made_again_not_trusted(tmp_path):
+    """A truncated font subset in build/fonts/ and a damaged page map are not reused:
+    the rebuilt editions are the same bytes as the first ones."""
+    font_cache = tmp_path / "fonts-cache"
+    font_cache.mkdir()
+    project = make_project(tmp_path / "p", font_cache, with_seed=True)
+    assert paiban(project, "build", "seeds/" + SEED.name).returncode == 0
+    first = {p.name: p.read_bytes() for p in (project / "dist").iterdir()}
+    subsets = [p for p in font_cache.iterdir() if p.suffix in (".otf", ".ttf")]
+    assert subsets and all(p.with_name(p.name + ".sha256").is_file() for p in subsets)
+    for subset in subsets:
+        subset.write_bytes(subset.read_bytes()[:1000])
+    maps = list((project / "build").glob("**/pages/*.json"))
+    assert maps
+    for page_map in maps:
+        page_map.write_text('{"a0": 1}', encoding="utf-8")
+    # the e-book alone: it takes its print pages from the (damaged) cached map
+    result = paiban(project, "build", "--force", "--format", "epub", "seeds/" + SEED.name)
+    assert result.returncode == 0, result.stderr
+    epub = f"{SLUG}.epub"
+    assert (project / "dist" / epub).read_bytes() == first[epub]  # its page list whole
+    result = paiban(project, "build", "--force", "seeds/" + SEED.name)
+    assert result.returncode == 0, result.stderr
+    assert {p.name: p.read_bytes() for p in (project / "dist").iterdir()} == first
+
+
+def test_a_stamp_that_cannot_be_written_is_one_line_after_the_editions(tmp_path, font_cache):
+    """The editions are committed before the stamp: a stamp that cannot be written (a
+    folder in its way) is one line, exit 0, and the next build makes them again."""
+    from pipeline import stamp
+
+    project = make_project(tmp_path, font_cache, with_seed=True)
+    seed = project / "seeds" / SEED.name
+    stamp.stamp_path(seed, project).mkdir(parents=True)  # a folder where the file goes
+    result = paiban(project, "build", "seeds/" + SEED.name)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot record the build" in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+    assert leftovers(project) == [f"{SLUG}.epub", f"{SLUG}.pdf"]
+
+
 def test_text_over_the_character_limit_exit_2(tmp_path, font_cache):
     text = "长文\n\n" + news_text(stages.MAX_CHARACTERS) + "\n"
     project = make_project(tmp_path, font_cache, {"huge.txt": text})
@@ -590,11 +645,12 @@ def test_a_huge_seed_is_refused_by_its_size_before_it_is_read(tmp_path, font_cac
     project = make_project(tmp_path, font_cache)
     with (project / "seeds" / "huge.txt").open("wb") as file:
         file.truncate(3 * 1024 ** 3)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    assert_clean_failure(paiban(project, "build", "seeds/huge.txt"), 2, "huge.txt",
+    peak = tmp_path / "peak"
+    code = ("import atexit, resource\natexit.register(lambda: open(%r, 'w').write(str("
+            "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)))" % str(peak))
+    assert_clean_failure(paiban(project, "build", "seeds/huge.txt", code=code), 2, "huge.txt",
                          "3,221,225,472 bytes", f"the limit is {stages.MAX_INPUT_BYTES:,}")
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    assert max(before, peak_kib) < 400 * 1024  # KiB: far from the 3 GB a whole read needs
+    assert int(peak.read_text()) < 400 * 1024  # KiB: far from the 3 GB a whole read needs
     assert_nothing_written(project)
 
 

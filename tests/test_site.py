@@ -492,3 +492,30 @@ def test_cli_dist(tmp_path, tmp_path_factory):
     assert made.returncode == 0, made.stderr
     assert made.stdout.strip() == str(tmp_path / "dist" / "site" / "index.html")
     assert (tmp_path / "dist" / "site" / "opds.xml").is_file()
+
+
+def test_cli_dist_refuses_editions_older_than_their_seed(tmp_path):
+    """A seed changed after its build: ``paiban dist`` would publish the new headlines
+    beside the old files, so it refuses with one line until the editions are rebuilt."""
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "fonts").symlink_to(ROOT / "fonts", target_is_directory=True)
+    (tmp_path / "layouts").symlink_to(ROOT / "layouts", target_is_directory=True)
+    seed = tmp_path / "seeds" / "day.txt"
+    seed.write_text("旧标题\n\n正文内容。\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+    def paiban(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "pipeline", *args, "seeds/day.txt"],
+                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+
+    assert paiban("build").returncode == 0
+    assert paiban("dist").returncode == 0
+    seed.write_text("新标题\n\n正文内容。\n", encoding="utf-8")
+    stale = paiban("dist")
+    assert stale.returncode == EXIT_BAD_INPUT
+    assert stale.stderr.splitlines() == [
+        "paiban: seeds/day.txt: changed since its editions were built; run paiban build "
+        "(make all) first"]
+    assert paiban("build").returncode == 0
+    assert paiban("dist").returncode == 0
+    assert "新标题" in (tmp_path / "dist" / "site" / "index.html").read_text(encoding="utf-8")

@@ -117,13 +117,17 @@ def preload(root: Path) -> None:
     import_weasyprint(stamp.cache_dir(root) / "libraries.json")
 
 
-def _cached_page_map(root: Path, key: str | None) -> dict[str, int] | None:
-    """The page map stored by a print build of the same inputs, if any."""
+def _cached_page_map(root: Path, key: str | None, edition: Edition) -> dict[str, int] | None:
+    """The page map stored by a print build of the same inputs, if any — and only if
+    it gives a page (a positive number) to every article and block of ``edition``:
+    a damaged map is laid out again, not trusted."""
     if key is None:
         return None
     with suppress(OSError, ValueError):
         data = json.loads(stamp.page_map_path(root, key).read_text(encoding="utf-8"))
-        if isinstance(data, dict) and all(isinstance(v, int) for v in data.values()):
+        if isinstance(data, dict) and all(
+                type(data.get(ident)) is int and data[ident] >= 1
+                for ident in render.model_ids(edition)):
             return data
     return None
 
@@ -161,7 +165,7 @@ def build(seed: stages.Seed, formats: list[str], out_dir: Path, *, key: str | No
         seed.root / sidecar.fallback_font if sidecar.fallback_font else None))
     paths = {fmt: out_dir / f"{edition.meta.slug}.{fmt}" for fmt in ("pdf", "epub")
              if fmt in formats}
-    page_of = None if "pdf" in paths else _cached_page_map(seed.root, key)
+    page_of = None if "pdf" in paths else _cached_page_map(seed.root, key, edition)
     photos = {photo.path: photo.data for photo in sidecar.photos}  # the bytes checked
     parts: dict[Path, Path] = {}  # written, to be committed together (output.commit)
     try:
@@ -173,12 +177,12 @@ def build(seed: stages.Seed, formats: list[str], out_dir: Path, *, key: str | No
             if printer is not None:
                 log.info("Step 4 - Laying out the print edition (print process)")
                 page_of = pdf.page_map(printer.lay_out(html, seed.root, paths.get("pdf"),
-                                                       tell), edition)
+                                                       tell, edition_text(edition)), edition)
             else:
                 preload(seed.root)  # WeasyPrint is imported only when pages are laid out
                 with weasyprint_stages(on_stage):
                     log.info("Step 4 - Laying out the print edition")
-                    document = pdf.lay_out(html, seed.root)
+                    document = pdf.lay_out(html, seed.root, edition_text(edition))
                     page_of = pdf.page_map(document, edition)
                     if "pdf" in paths:
                         log.info("Step 5 - Writing %s", paths["pdf"])

@@ -361,12 +361,42 @@ def pdf_bytes(document: Document) -> bytes:
     return data
 
 
-def lay_out(html: str, root: Path | None = None) -> Document:
+def lost_text(document: Document, expected: str) -> str:
+    """The characters of ``expected`` (the model's text) that the laid-out pages do not
+    hold, in the order of ``expected`` ("" when none is lost).  Whitespace is not
+    compared; the pages may hold more (running heads, the contents)."""
+    from collections import Counter
+
+    from weasyprint.formatting_structure.boxes import TextBox
+
+    laid = Counter()
+    stack = [page._page_box for page in document.pages]
+    while stack:
+        box = stack.pop()
+        if isinstance(box, TextBox):
+            laid.update(box.text)
+        else:
+            stack.extend(getattr(box, "children", ()))
+    missing = Counter(ch for ch in expected if not ch.isspace()) - laid
+    if not missing:
+        return ""
+    lost = []
+    for ch in expected:
+        if missing[ch] > 0:
+            lost.append(ch)
+            missing[ch] -= 1
+    return "".join(lost)
+
+
+def lay_out(html: str, root: Path | None = None, expected: str | None = None) -> Document:
     """Lay the print HTML out: a ``weasyprint.Document`` of its pages.
 
-    ``root`` is the folder photos' paths are relative to (the project root).  This
-    half needs WeasyPrint and none of the pipeline's model or templates: the print
-    process (``emit.print_process``) runs it on HTML made by the main process.
+    ``root`` is the folder photos' paths are relative to (the project root).  With
+    ``expected`` (the model's text, ``model.edition_text``), a character of it that
+    no page holds stops the build (``BuildError`` naming the first ones): no text is
+    lost silently.  This half needs WeasyPrint and none of the pipeline's model or
+    templates: the print process (``emit.print_process``) runs it on HTML made by
+    the main process.
     """
     from weasyprint.text.fonts import FontConfiguration
 
@@ -386,6 +416,12 @@ def lay_out(html: str, root: Path | None = None) -> Document:
     if source.url_fetcher.refused:  # refused where WeasyPrint only logs the failure
         raise _refusal(source.url_fetcher.refused)
     document.paiban_refused = source.url_fetcher.refused  # drawing may ask for more
+    if expected is not None:
+        lost = lost_text(document, expected)
+        if lost:
+            shown = lost[:20] + ("…" if len(lost) > 20 else "")
+            raise BuildError(f"the print layout lost {len(lost):,} character(s) of the text, "
+                             f"first: {shown!r}")
     return document
 
 
@@ -424,7 +460,9 @@ def _html(html: str, base_url: str) -> object:
 def render_document(edition: model.Edition, layout: Layout,
                     faces: Iterable[fonts.SubsetFace], *, root: Path | None = None) -> Document:
     """Lay the edition out: ``lay_out(print_html(…))``."""
-    return lay_out(print_html(edition, layout, faces, root=root), root)
+    from ..model import edition_text
+
+    return lay_out(print_html(edition, layout, faces, root=root), root, edition_text(edition))
 
 
 def anchor_pages(document: Document) -> dict[str, int]:
@@ -467,6 +505,6 @@ def write_pdf(edition: model.Edition, layout: Layout, faces: Iterable[fonts.Subs
     return PrintResult(path=out, page_of=page_map(document, edition))
 
 
-__all__ = ["PDF_OPTIONS", "PrintResult", "anchor_pages", "guarded_fetcher", "pdf_bytes", "photo_url", "cjk_justification", "fewer_repaginations",
+__all__ = ["PDF_OPTIONS", "PrintResult", "anchor_pages", "guarded_fetcher", "lost_text", "pdf_bytes", "photo_url", "cjk_justification", "fewer_repaginations",
            "lay_out", "serialize_once",
            "page_map", "print_html", "render_document", "write_pdf"]

@@ -17,7 +17,7 @@ later, from a process holding the laid-out document, each process would copy
 most of the other's pages as Python touches their reference counts (measured:
 that cost as much as it saved).
 
-Messages on the pipe, each a tuple: to the print process ``(html, root, pdf)``
+Messages on the pipe, each a tuple: to the print process ``(html, root, pdf, text)``
 or ``None`` (no work: end); from it ``("stage", name)``, ``("pages", anchors)``,
 ``("done", part or None)`` or ``("error", exception)``.
 """
@@ -85,9 +85,9 @@ def _serve(conn: Connection, theirs: Connection, root: str, parent: int) -> None
         work = conn.recv()
         if work is None:  # the build stopped before the pages were needed
             return
-        html, root_path, pdf_path = work
+        html, root_path, pdf_path, expected = work
         with progress.weasyprint_stages(lambda stage: send(("stage", stage))):
-            document = pdf.lay_out(html, root_path)
+            document = pdf.lay_out(html, root_path, expected)
             send(("pages", pdf.anchor_pages(document)))
             part = None
             if pdf_path is not None:
@@ -147,11 +147,12 @@ class PrintProcess:
                 return message
 
     def lay_out(self, html: str, root: Path, pdf_path: Path | None,
-                on_stage: Callable[[str], None]) -> dict[str, int]:
-        """Lay the print HTML out there, and write the PDF for ``pdf_path`` if given;
-        return the page each anchor starts on (``pdf.anchor_pages``) as soon as the
-        pages are laid out."""
-        self._conn.send((html, root, pdf_path))
+                on_stage: Callable[[str], None], expected: str | None = None) -> dict[str, int]:
+        """Lay the print HTML out there (checked against ``expected``, the model's
+        text: ``pdf.lay_out``), and write the PDF for ``pdf_path`` if given; return
+        the page each anchor starts on (``pdf.anchor_pages``) as soon as the pages
+        are laid out."""
+        self._conn.send((html, root, pdf_path, expected))
         return self._receive("pages", on_stage)[1]
 
     def finish(self, on_stage: Callable[[str], None]) -> Path | None:

@@ -22,7 +22,7 @@ from ..decode import Source, encodable
 from ..diagnostics import Diagnostic
 from ..errors import InputError
 from ..model import Article, Edition, Image, Meta, PhotoGap, SignOff, article_text, edition_text
-from ..settings import Correction, Sidecar
+from ..settings import Correction, Sidecar, default_slug
 from .articles import to_articles
 from .blocks import Raw, to_blocks
 from .clean import clean, separator_lines
@@ -235,7 +235,7 @@ def infer_meta(
         diagnostics.append(Diagnostic(
             "P142", 1, f"no paper name found (no '{example}' byline or sign-off); the front "
             "page has no masthead: set edition.paper in the sidecar"))
-    slug = given.slug or re.sub(r"[^a-z0-9._-]+", "-", name.lower()).strip("-") or "edition"
+    slug = given.slug or default_slug(name)
     identifier = given.identifier or (
         "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"paiban:{paper}:{date}:{slug}")))
     meta = Meta(
