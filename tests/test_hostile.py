@@ -640,8 +640,6 @@ def test_text_over_the_character_limit_exit_2(tmp_path, font_cache):
 def test_a_huge_seed_is_refused_by_its_size_before_it_is_read(tmp_path, font_cache):
     """A 3 GB seed (sparse: no disk used) is refused by its size, neither hashed for the
     up-to-date check nor read: in a second, in little memory."""
-    import resource
-
     project = make_project(tmp_path, font_cache)
     with (project / "seeds" / "huge.txt").open("wb") as file:
         file.truncate(3 * 1024 ** 3)
