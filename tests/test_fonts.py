@@ -188,7 +188,20 @@ def test_subset_is_reused_from_the_cache(faces, tmp_path, monkeypatch) -> None:
     path = fonts.subset_face(faces[0], "新闻", tmp_path)
     monkeypatch.setattr(fonts, "_subset_bytes", lambda *a: pytest.fail("re-subset"))
     assert fonts.subset_face(faces[0], "闻新", tmp_path) == path
-    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temp file left
+    # no temp file left; the subset's recorded hash beside it (checked before reuse)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name, path.name + ".sha256"]
+
+
+def test_a_damaged_subset_in_the_cache_is_made_again(faces, tmp_path) -> None:
+    path = fonts.subset_face(faces[0], "新闻", tmp_path)
+    whole = path.read_bytes()
+    path.write_bytes(whole[:500])
+    assert fonts.subset_face(faces[0], "新闻", tmp_path) == path
+    assert path.read_bytes() == whole
+    path.with_name(path.name + ".sha256").unlink()  # no recorded hash: not trusted either
+    path.write_bytes(b"")
+    fonts.subset_face(faces[0], "新闻", tmp_path)
+    assert path.read_bytes() == whole
 
 
 def test_subset_all_takes_chars_per_family(faces, tmp_path) -> None:
