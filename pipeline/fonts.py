@@ -50,6 +50,9 @@ class Face:
     #: The licence's Reserved Font Names (OFL): a subset, a Modified Version, must not
     #: use them as its name (``_without_reserved_names``).
     reserved_names: tuple[str, ...] = ()
+    #: The upstream family name and its licence (SPDX), for the imprint page.
+    name: str = ""
+    licence: str = ""
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,8 @@ def _face_from_entry(entry: Mapping, fonts_dir: Path, manifest: Path,
         face = Face(family=str(entry["css_family"]), weight=int(entry["weight"]),
                     style=str(entry.get("style", "normal")), path=path,
                     sha256=str(entry["sha256"]).lower(),
-                    reserved_names=tuple(map(str, entry.get("reserved_font_names") or ())))
+                    reserved_names=tuple(map(str, entry.get("reserved_font_names") or ())),
+                    name=str(entry.get("font_family", "")), licence=str(entry.get("licence", "")))
         size = int(entry["size"])
     except (KeyError, TypeError, ValueError) as error:
         raise FontError(f"{manifest}: bad face record ({error!r})") from None

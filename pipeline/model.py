@@ -193,6 +193,7 @@ class Meta:
     identifier: str = ""
     slug: str = ""
     publisher: str = ""
+    rights: str = ""  # from the sidecar only (never guessed): 版权所有 …
 
 
 @dataclass(frozen=True)

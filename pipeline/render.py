@@ -17,6 +17,7 @@ page-list and links agree.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import functools
 import math
 import os
@@ -92,22 +93,38 @@ def edition_title(edition: model.Edition) -> str:
     return edition.meta.slug or "paiban"
 
 
-def document_dates(meta: model.Meta) -> tuple[str, str]:
+def revision(edition: model.Edition) -> str:
+    """A hash of everything the edition says (its text, structure and metadata): two
+    builds of the same inputs give the same; a changed text or sidecar another."""
+    return hashlib.sha256(repr(edition).encode("utf-8")).hexdigest()
+
+
+def document_dates(meta: model.Meta, revision: str = "") -> tuple[str, str]:
     """W3C dates (created, modified) for the document's metadata, never the clock.
 
-    Created is the edition's date; modified is ``SOURCE_DATE_EPOCH`` when set (the
-    reproducible-builds convention for "when the source last changed"), else the
-    edition's date too.  ("", "") without either.
+    Created is the edition's date.  Modified is the later of the edition's date
+    (midnight UTC) and ``SOURCE_DATE_EPOCH`` (the reproducible-builds convention for
+    "when the source last changed"), plus a time within that day taken from the
+    edition's ``revision``: it never precedes the edition, a rebuild of the same
+    inputs gives the same moment, and a corrected text or sidecar another one, so
+    that a library tells the revisions apart (identifier + modified).  ("", "")
+    without a date or an epoch.
     """
     try:
-        created = datetime.date.fromisoformat(meta.date).isoformat()
+        day = datetime.date.fromisoformat(meta.date)
+        created = day.isoformat()
+        moments = [datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.timezone.utc)]
     except ValueError:
-        created = ""
+        created, moments = "", []
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
-        moment = datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc)
-        return created, moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return created, created
+        moments.append(datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc))
+    if not moments:
+        return "", ""
+    moment = max(moments)
+    if revision:  # (even seconds: a zip entry's time has a two-second step)
+        moment += datetime.timedelta(seconds=int(revision[:8], 16) % 43_200 * 2)
+    return created, moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def title_text(headline: model.Headline) -> str:
@@ -273,8 +290,8 @@ def long_name(name: str, cell: int) -> bool:
 # accessibility summary …) and their traditional forms, for editions in traditional
 # characters; tests/test_render.py checks every such character is here.
 _TRADITIONAL = str.maketrans(
-    "书单号图声头导当录报无标没独电码碍级纸细经结览记评详说读调转软过阅页顺题颜",
-    "書單號圖聲頭導當錄報無標沒獨電碼礙級紙細經結覽記評詳說讀調轉軟過閱頁順題顏")
+    "书单号图声头导当录报无标没独电码碍级纸细经结览记评详说读调转软过阅页顺题颜权识订体",
+    "書單號圖聲頭導當錄報無標沒獨電碼礙級紙細經結覽記評詳說讀調轉軟過閱頁順題顏權識訂體")
 
 
 def traditional(language: str) -> bool:
@@ -509,7 +526,8 @@ def face_text(edition: model.Edition) -> dict[tuple[str, int], str]:
                     hei += header
                 case model.PhotoGap(image=model.Image(caption=caption)):
                     kai.append(caption)
-    everything = model.edition_text(edition) + meta.paper + meta.publisher + date_line(meta)
+    everything = (model.edition_text(edition) + meta.paper + meta.publisher + meta.rights
+                  + meta.identifier + date_line(meta))
     furniture = ui_text(_FURNITURE, meta.language)
     return {
         (SONG, 400): everything + furniture,
@@ -532,7 +550,7 @@ def render_print(edition: model.Edition, layout: Layout, font_css: str,
     and type size (``table_setting``) and a fixed layout.
     """
     geometry = page_geometry(layout)
-    created, modified = document_dates(edition.meta)
+    created, modified = document_dates(edition.meta, revision(edition))
     table_pt = geometry.measure * geometry.body  # tables run across all columns (body_runs)
     articles = [render_article(article, index, han_latin_space=layout.han_latin_space,
                                image_src=image_src, tables={
@@ -555,7 +573,7 @@ def render_print(edition: model.Edition, layout: Layout, font_css: str,
 
 __all__ = [
     "LAYOUTS", "SONG", "SANS", "FALLBACK", "traditional", "ui_text", "RUNNING_HEAD_PT", "Geometry", "article_id", "block_id", "model_ids",
-    "date_line", "edition_title", "document_dates", "title_text", "environment", "render_article",
+    "date_line", "edition_title", "document_dates", "revision", "title_text", "environment", "render_article",
     "render_print", "page_geometry", "length_pt", "page_size_pt", "face_text",
     "masthead_size", "running_heads", "display_width", "lead_index", "body_runs",
     "cell_modes", "is_verse", "table_setting", "TableSetting", "name_cell", "kind", "Measure", "TABLE_PT",

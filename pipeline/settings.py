@@ -44,7 +44,7 @@ _LANGUAGE = re.compile(
     r"(?:-x(?:-[a-z\d]{1,8})+)?", re.IGNORECASE)
 # The longest value each edition field may have (a masthead, an identifier URN …).
 _META_MAX = {"paper": 40, "publisher": 80, "identifier": 200, "slug": 81, "date": 10,
-             "language": 35}
+             "language": 35, "rights": 200}
 # A sidecar larger than this is refused before it is parsed (a real one is < 10 kB).
 SIDECAR_MAX_BYTES = 1024 * 1024
 # Corrections and photos a sidecar may list, and the length of their texts.
@@ -96,6 +96,7 @@ class EditionMeta:
     identifier: str = ""
     slug: str = ""
     publisher: str = ""
+    rights: str = ""
 
 
 @dataclass(frozen=True)

@@ -180,15 +180,15 @@ def _rfc3339(moment: datetime.datetime) -> str:
     return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def feed_times(meta: Meta) -> tuple[str, str]:
+def feed_times(meta: Meta, revision: str = "") -> tuple[str, str]:
     """(published, updated) of an edition's feed entry, RFC 3339, never the clock.
 
     Published is the edition's date (midnight UTC; "" if undated).  Updated is
-    the e-book's own ``dcterms:modified`` (``epub.build_time``: ``SOURCE_DATE_EPOCH``,
-    else the date), or the date when that is earlier: an entry is not updated
+    the e-book's own ``dcterms:modified`` (``epub.build_time`` of the edition's
+    ``revision``), or the date when that is earlier: an entry is not updated
     before it is published.
     """
-    built = build_time(meta)
+    built = build_time(meta, revision)
     created, _ = render.document_dates(meta)
     if not created:
         return "", _rfc3339(built)
@@ -381,7 +381,7 @@ def _listing(edition: Edition, dist: Path, root: Path, out: _Writer) -> Listing:
     cover_href = f"{slug}/cover{COVER_TYPES[cover_type]}"
     out.write(cover_href, cover)
     out.write(f"{slug}/thumbnail.png", small)
-    published, updated = feed_times(meta)
+    published, updated = feed_times(meta, render.revision(edition))
     return Listing(
         meta=meta, id=entry_id(meta), date_line=render.date_line(meta),
         published=published, updated=updated, page=f"{slug}/index.html",

@@ -11,6 +11,7 @@ between two builds of the same edition.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import datetime
 import io
 import posixpath
@@ -235,17 +236,50 @@ def test_zip_layout_and_times(seed_book, monkeypatch):
     assert seed_book.read("mimetype") == b"application/epub+zip"
     names = [info.filename for info in infos[1:]]
     assert names == sorted(names)
-    stamp = datetime.datetime.fromtimestamp(1648684800, datetime.timezone.utc)
+    # one moment for every entry and dcterms:modified: the edition's day (the Makefile's
+    # SOURCE_DATE_EPOCH is its midnight) at a time taken from the edition's revision
+    modified = seed_book.meta("dcterms:modified")
+    assert len(modified) == 1 and modified[0].startswith("2022-03-31T")
+    stamp = datetime.datetime.fromisoformat(modified[0])
     assert {info.date_time for info in infos} == {stamp.timetuple()[:6]}
-    assert seed_book.meta("dcterms:modified") == ["2022-03-31T00:00:00Z"]
 
 
-def test_time_comes_from_the_edition_without_source_date_epoch(monkeypatch):
+def test_time_comes_from_the_edition_and_its_revision(monkeypatch):
+    """dcterms:modified never precedes the edition's date, is the same for the same
+    inputs, and changes when the text (or what the sidecar says) changes."""
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    meta = tricky_edition().meta
+    edition = tricky_edition()
+    meta = edition.meta
     assert epub.build_time(meta) == datetime.datetime(2024, 2, 29, tzinfo=datetime.timezone.utc)
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    assert epub.build_time(meta).isoformat() == "2023-11-14T22:13:20+00:00"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14: before the edition
+    assert epub.build_time(meta).isoformat() == "2024-02-29T00:00:00+00:00"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1750000000")  # 2025-06-15: after it
+    assert epub.build_time(meta).isoformat() == "2025-06-15T15:06:40+00:00"  # (no revision)
+    revision = render.revision(edition)
+    assert revision == render.revision(tricky_edition())
+    first = epub.build_time(meta, revision)
+    assert first.date() == datetime.date(2025, 6, 15) and first == epub.build_time(meta, revision)
+    changed = dataclasses.replace(edition, articles=edition.articles[:-1])
+    assert epub.build_time(meta, render.revision(changed)) != first
+
+
+def test_package_metadata_a_library_catalogues(seed_book):
+    """dc:creator and dc:publisher, dc:description from the edition, the paper as a
+    series with the date as its position, no dc:rights unless the sidecar gives it;
+    a colophon page at the end."""
+    opf = etree.fromstring(seed_book.read("EPUB/package.opf"))
+    dc = "{http://purl.org/dc/elements/1.1/}"
+    assert opf.findtext(f".//{dc}creator") == "衡阳日报"
+    assert opf.findtext(f".//{dc}publisher") == "衡阳日报社"
+    assert opf.find(f".//{dc}rights") is None
+    assert opf.findtext(f".//{dc}description").startswith("衡阳日报 2022年3月31日 星期四，共9篇。")
+    assert seed_book.meta("belongs-to-collection") == ["衡阳日报"]
+    assert seed_book.meta("group-position") == ["20220331"]
+    spine = [ref.get("idref") for ref in opf.iter("{http://www.idpf.org/2007/opf}itemref")]
+    assert spine[-1] == "imprint"
+    imprint = seed_book.read("EPUB/imprint.xhtml").decode("utf-8")
+    for words in ("衡阳日报社", "urn:uuid:", "OFL-1.1", "Noto Serif CJK SC", "LXGW WenKai"):
+        assert words in imprint
 
 
 def test_every_document_is_well_formed(seed_book):

@@ -236,7 +236,12 @@ def test_document_dates_never_use_the_clock(monkeypatch):
     assert render.document_dates(Meta("报", "2022-03-31")) == (
         "2022-03-31", "2022-03-31T00:00:00Z")
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
-    assert render.document_dates(Meta("报", "2022-03-31")) == ("2022-03-31", "2022-03-31")
+    assert render.document_dates(Meta("报", "2022-03-31")) == (
+        "2022-03-31", "2022-03-31T00:00:00Z")
+    assert render.document_dates(Meta("报", "")) == ("", "")
+    # a revision moves the moment within the day, never before it
+    assert render.document_dates(Meta("报", "2022-03-31"), "00000708") == (
+        "2022-03-31", "2022-03-31T01:00:00Z")
 
 
 def test_render_print_has_front_page_and_every_article(seed_model):

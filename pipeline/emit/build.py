@@ -82,7 +82,9 @@ def edition_fonts(edition: Edition, root: Path, source_text: str = "",
     """
     cache = cache or root / "build" / "fonts"
     faces = load_manifest(root / "fonts", cache)
-    everything = edition_text(edition) + layout_chars(root) + _ALWAYS
+    meta = edition.meta  # the colophon and the cover show these as well
+    everything = (edition_text(edition) + meta.paper + meta.publisher + meta.rights
+                  + meta.identifier + layout_chars(root) + _ALWAYS)
     song = [f for f in faces if f.family == render.SONG and f.weight == 400]
     gaps = coverage_gaps(everything, song, cache)
     extra: tuple[SubsetFace, ...] = ()

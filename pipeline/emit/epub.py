@@ -131,7 +131,7 @@ class EpubcheckResult:
 # --- time --------------------------------------------------------------------------
 
 
-def build_time(meta: Meta) -> datetime.datetime:
+def build_time(meta: Meta, revision: str = "") -> datetime.datetime:
     """The book's one timestamp, for ``dcterms:modified`` and every zip entry.
 
     The print edition's "modified" date (``render.document_dates``:
@@ -139,7 +139,7 @@ def build_time(meta: Meta) -> datetime.datetime:
     clock, so that a rebuild gives the same bytes; 1980-01-01 at the earliest,
     where zip time begins.
     """
-    _, modified = render.document_dates(meta)
+    _, modified = render.document_dates(meta, revision)
     if not modified:
         return _ZIP_EPOCH
     if "T" not in modified:
@@ -355,6 +355,39 @@ def _front_matter(edition: Edition, articles: Sequence[_Article],
     ]
 
 
+#: The tool named on the colophon.
+TOOL = "paiban (排版) 0.1.0 · WeasyPrint, fontTools"
+
+
+def _imprint(edition: Edition, faces: Sequence[SubsetFace]) -> ManifestItem:
+    """The colophon, after the last article: paper, date, publisher, identifier,
+    rights (when the sidecar states them), the tool and the fonts' licences."""
+    meta = edition.meta
+    fonts = []
+    for subset in faces:
+        entry = {"name": subset.face.name or subset.face.family,
+                 "licence": subset.face.licence or "?"}
+        if entry not in fonts:
+            fonts.append(entry)
+    return ManifestItem("imprint", "imprint.xhtml", "application/xhtml+xml", _render(
+        "epub/imprint.xhtml.j2", lang=meta.language,
+        css=[_relative(sheet, "imprint.xhtml") for sheet in STYLESHEETS], meta=meta,
+        date=render.date_line(meta), tool=TOOL, fonts=fonts,
+        modified=build_time(meta, render.revision(edition)).strftime("%Y-%m-%dT%H:%M:%SZ")))
+
+
+def description(edition: Edition) -> str:
+    """``dc:description``: the paper and date, how many articles, the first titles —
+    all read from the edition, nothing invented."""
+    meta = edition.meta
+    titles = [render.title_text(a.headline) for a in edition.articles if a.headline.titles]
+    shown = "；".join(titles[:5]) + ("等" if len(titles) > 5 else "")
+    where = " ".join(part for part in (meta.paper, render.date_line(meta)) if part)
+    count = f"{where}，共{len(edition.articles)}篇。"
+    text = f"{count}{shown}。" if shown else count
+    return render.ui_text(text.lstrip("，"), meta.language)
+
+
 def _resources(edition: Edition, faces: Sequence[SubsetFace], articles: Sequence[_Article],
                pages: Sequence[PageTarget]) -> list[ManifestItem]:
     """What the documents use: the NCX, the cover image, stylesheets and fonts."""
@@ -392,10 +425,14 @@ def package(edition: Edition, layout: Layout, faces: Sequence[SubsetFace],
     images = _Images((root or render.LAYOUTS.parent).resolve(), photos or {})
     articles = _article_documents(edition, layout, page_of or {}, images)
     pages = [target for entry in articles for target in entry.pages]
-    spine = [*_front_matter(edition, articles, pages), *(entry.item for entry in articles)]
+    spine = [*_front_matter(edition, articles, pages), *(entry.item for entry in articles),
+             _imprint(edition, faces)]
     items = [*spine, *_resources(edition, faces, articles, pages), *images.items.values()]
     opf = _render("epub/package.opf.j2", meta=meta, title=_title(edition),
-                  modified=build_time(meta).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                  description=description(edition),
+                  position=meta.date.replace("-", "") if meta.date else "",
+                  modified=build_time(meta, render.revision(edition)).strftime(
+                      "%Y-%m-%dT%H:%M:%SZ"),
                   items=items, spine=[item.id for item in spine], pages=bool(pages),
                   visual=bool(images.items))
     files = {
@@ -438,7 +475,7 @@ def make_epub(edition: Edition, layout: Layout, faces: Sequence[SubsetFace],
               photos: Mapping[str, bytes] | None = None) -> bytes:
     """The e-book's bytes (see ``write_epub``)."""
     return _pack(package(edition, layout, faces, page_of, root=root, photos=photos),
-                 build_time(edition.meta))
+                 build_time(edition.meta, render.revision(edition)))
 
 
 def write_epub(edition: Edition, layout: Layout, faces: Sequence[SubsetFace], out: Path,

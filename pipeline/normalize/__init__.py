@@ -241,6 +241,7 @@ def infer_meta(
     meta = Meta(
         paper=paper, date=date, language=language,
         identifier=identifier, slug=slug, publisher=given.publisher or paper,
+        rights=given.rights,
     )
     return meta, diagnostics
 
