@@ -567,3 +567,18 @@ def test_page_marks_rules():
     assert epub.page_marks(ids, {"a0-b0": 2, "a1": 1, "a1-b1": 4}) == {
         "a0-b0": [2], "a1": [3], "a1-b1": [4]}
     assert epub.page_marks(ids, {}) == {}
+
+
+def test_bold_song_is_embedded_only_when_a_page_uses_it(seed_book, seed_edition, faces):
+    """The print masthead's bold Song is not in the e-book (its cover is a picture)
+    unless bold Hei lacks a character the e-book sets in it."""
+    hrefs = [name for name in seed_book.zip.namelist() if name.startswith("EPUB/fonts/")]
+    assert not any("Serif" in name and "Bold" in name for name in hrefs), hrefs
+    kept = epub.book_faces(seed_edition, faces)
+    assert all(not (f.face.family == render.SONG and f.face.weight == 700) for f in kept)
+    hei = next(f for f in faces if f.face.family == render.SANS and f.face.weight == 700)
+    bare = [f if f is not hei else dataclasses.replace(f, path=next(
+        g for g in faces if g.face.family == "Paiban Kai").path) for f in faces]
+    # a bold Hei that lacks the headline's characters: its stack's bold Song is needed
+    assert any(f.face.family == render.SONG and f.face.weight == 700
+               for f in epub.book_faces(seed_edition, bare))

@@ -218,3 +218,29 @@ def test_opened_from_disk(desktop, site_dir):
     assert page.url == (site_dir / SEED_SLUG / "index.html").as_uri()
     assert page.locator("nav.contents > ol > li").count() == 9
     assert desktop.broken_images() == []
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1024, "height": 1366}, PHONE],
+                         ids=["tablet", "phone"])
+def test_the_e_books_cover_and_colophon_fit_the_screen(browser, tmp_path_factory, viewport):
+    """The e-book's own pages in Chromium: the cover on one screen (it ran 5 px over a
+    1024x1366 one while the image sat on a text line), the colophon no wider than a
+    phone (a long URN wraps)."""
+    import zipfile
+
+    dist, _ = built(tmp_path_factory)
+    book = tmp_path_factory.mktemp("book")
+    with zipfile.ZipFile(dist / f"{SEED_SLUG}.epub") as epub:
+        epub.extractall(book)
+    watched = Watched(browser, viewport)
+    try:
+        page = watched.open((book / "EPUB" / "cover.xhtml").as_uri())
+        assert not watched.broken_images()
+        height = page.evaluate("document.scrollingElement.scrollHeight")
+        assert height <= viewport["height"], height
+        assert watched.overflow() <= 0
+        watched.open((book / "EPUB" / "imprint.xhtml").as_uri())
+        assert watched.overflow() <= 0
+    finally:
+        watched.context.close()
+    assert not watched.problems

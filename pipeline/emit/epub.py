@@ -239,6 +239,25 @@ def _relative(href: str, start: str) -> str:
     return "../" * depth + href
 
 
+def book_faces(edition: Edition, faces: Sequence[SubsetFace]) -> tuple[SubsetFace, ...]:
+    """The subsets the e-book's pages use.  Bold Song sets the print masthead, which
+    the e-book does not have (its cover is a picture); in the e-book it only draws
+    what bold Hei lacks (its stack's next face), so it is left out when Hei lacks
+    nothing the e-book sets in it."""
+    from fontTools.ttLib import TTFont
+
+    bold_song = [f for f in faces if f.face.family == render.SONG and f.face.weight == 700]
+    hei = next((f for f in faces if f.face.family == render.SANS and f.face.weight == 700), None)
+    if not bold_song or hei is None:
+        return tuple(faces)
+    with TTFont(hei.path, lazy=True) as font:
+        drawn = set(font.getBestCmap())
+    wanted = render.face_text(edition)[(render.SANS, 700)]
+    if any(ord(ch) not in drawn for ch in wanted if not ch.isspace()):
+        return tuple(faces)
+    return tuple(f for f in faces if f not in bold_song)
+
+
 def _font_items(faces: Sequence[SubsetFace]) -> tuple[list[ManifestItem], bytes]:
     """The subset font files and the ``@font-face`` stylesheet that points at them."""
     names: dict[Path, str] = {}
@@ -392,7 +411,7 @@ def _resources(edition: Edition, faces: Sequence[SubsetFace], articles: Sequence
                pages: Sequence[PageTarget]) -> list[ManifestItem]:
     """What the documents use: the NCX, the cover image, stylesheets and fonts."""
     toc = [entry.nav for entry in articles]
-    font_items, font_css = _font_items(faces)
+    font_items, font_css = _font_items(book_faces(edition, faces))
     return [
         ManifestItem("ncx", "toc.ncx", "application/x-dtbncx+xml", _render(
             "epub/toc.ncx.j2", meta=edition.meta, title=_title(edition), toc=toc,
