@@ -4,6 +4,7 @@ and the print page's character grid.  No WeasyPrint here: these tests are fast."
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 import xml.etree.ElementTree as ET
 
 import jinja2
@@ -101,6 +102,18 @@ def test_article_structure(sample: ET.Element):
     assert tag(article.find(".//*[@id='a3-b2']")) == "h3"
     runin = article.find(".//*[@id='a3-b3']")[0]
     assert (tag(runin), runin.get("class"), text(runin)) == ("strong", "runin", "一、分节标题。")
+    # A run-in head is a heading to assistive technology, one level under the section heads.
+    assert (runin.get("role"), runin.get("aria-level")) == ("heading", "3")
+    # Kicker, title and subtitle make one heading unit; the column label stays outside.
+    (group,) = find(header, "hgroup")
+    assert [(tag(e), e.get("class").split()[0]) for e in group] == [
+        ("p", "kicker"), ("h2", "title"), ("p", "subtitle")]
+
+
+def test_headline_alone_is_not_grouped():
+    article = replace(SAMPLE, headline=Headline(titles=("只有主题",)), label=())
+    root = parse(render.render_article(article, 3))
+    assert not find(root, "hgroup") and [text(h) for h in find(root, "h2")] == ["只有主题"]
 
 
 def test_every_visible_block_carries_its_id(sample: ET.Element):
