@@ -342,9 +342,11 @@ def test_credit_lines_are_never_headlines():
     from pipeline.normalize.structure import is_credit_line
 
     for line in ("张小明摄（本报图库）", "新华社记者  李大华摄", "版式设计：王五", "制图：赵六",
-                 "新华社发", "——编 者", "数据来源：国家统计局", "王  东  李小北摄影报道"):
+                 "新华社发", "——编 者", "数据来源：国家统计局", "王  东  李小北摄影报道",
+                 "张 华图  李 明文", "赵小东图 钱  红文", "文/李四 图/张三", "王五文  赵六摄"):
         assert is_credit_line(line), line
-    for line in ("春运首日客流平稳", "巧手拍摄家乡美", "电子信箱：abc@example.cn"):
+    for line in ("春运首日客流平稳", "巧手拍摄家乡美", "电子信箱：abc@example.cn", "看图说话",
+                 "一张图 读懂新规"):
         assert not is_credit_line(line), line
     text = ("古城新貌\n\n" + BODY + "\n\n张小明摄（本报图库）\n\n" + BODY + "\n")
     articles = edition(text).articles
@@ -513,3 +515,64 @@ def test_name_grid_cells_are_three_characters_and_long_names_keep_their_width():
     assert name_cell(names) == 3
     assert [long_name(n, 3) for n in names] == [False, False, True]
     assert name_cell(("欧阳明月", "司马小文")) == 4  # a grid of long names only
+
+
+STACKED_DAY = ("交通建设惠民生\n乡村公路通到家门口\n\n" + BODY + "\n\n")
+STACKED_END = "\n\n暖冬行动\n爱心包裹送到老人手中\n\n" + BODY + "\n"
+
+
+def test_a_lone_stack_of_heading_lines_after_the_text_is_a_headline_over_a_subhead():
+    # Two heading lines, blank-separated, after an article's text and before any of its
+    # subheads: the next article's headline and its first subhead (a doubt, settled by
+    # the sidecar).
+    text = STACKED_DAY + "雪后初晴的山村\n\n山路\n\n" + BODY + "\n\n茶园\n\n" + BODY + STACKED_END
+    normalized = normalize(Source(text, "utf-8"))
+    articles = normalized.edition.articles
+    assert [a.headline.titles for a in articles] == [
+        ("乡村公路通到家门口",), ("雪后初晴的山村",), ("爱心包裹送到老人手中",)]
+    assert [b.text for b in articles[1].body if isinstance(b, Heading)] == ["山路", "茶园"]
+    doubt = [d for d in normalized.diagnostics if d.code == "P123"]
+    assert len(doubt) == 1 and '- subhead: "雪后初晴的山村"' in doubt[0].message
+    from pipeline.settings import Correction, Sidecar
+    sidecar = Sidecar(corrections=(Correction(end="雪后初晴的山村", structure="subhead"),))
+    assert len(normalize(Source(text, "utf-8"), sidecar).edition.articles) == 2
+    # Paired subheads that come twice are the article's own; so is a pair after its
+    # first subhead, a pair over a quoted outcry, and a box label's pair (编后).
+    for middle in ("高扬旗帜\n\n夯实根基\n\n" + BODY + "\n\n激荡情怀\n\n凝聚力量\n\n",
+                   "修路\n\n" + BODY + "\n\n雪后初晴的山村\n\n山路\n\n",
+                   "救助为先\n\n“快，送医院！”\n\n",
+                   "编后\n\n向难题要答案\n\n"):
+        text = STACKED_DAY + middle + BODY + STACKED_END
+        assert len(edition(text).articles) == 2, middle
+
+
+def test_a_column_tag_closes_the_title_line_and_the_line_above_is_the_kicker():
+    from pipeline.normalize.openers import TITLE_TAG
+
+    assert TITLE_TAG.search("好日子（身边的变化（3））") and TITLE_TAG.search("好日子（记者手记）")
+    assert not TITLE_TAG.search("好日子（上）（下）（中）（续）（完）（一）（二）（三）（四）（五）（六）")
+    text = STACKED_DAY + "城乡联动 服务到家\n\n“日子越过越有奔头”（身边的变化（3））\n\n" + BODY + STACKED_END
+    headline = edition(text).articles[1].headline
+    assert (headline.kicker, headline.titles, headline.subtitle) == (
+        "城乡联动 服务到家", ("“日子越过越有奔头”（身边的变化（3））",), "")
+
+
+def test_a_title_over_a_photo_gap_alone_is_an_article_of_its_own():
+    # A title, the blank lines of its picture, then the next article's title and
+    # dateline: the first is an article with no text but the picture.
+    text = (STACKED_DAY + "冬日里的读书声\n\n\n\n城南社区书屋开放\n\n本报讯  （记者 吴 静）"
+            + BODY + STACKED_END)
+    normalized = normalize(Source(text, "utf-8"))
+    articles = normalized.edition.articles
+    assert [a.headline.titles for a in articles] == [
+        ("乡村公路通到家门口",), ("冬日里的读书声",), ("城南社区书屋开放",), ("爱心包裹送到老人手中",)]
+    assert [type(b).__name__ for b in articles[1].body] == ["PhotoGap"]
+    assert articles[2].byline is not None and articles[1].byline is None
+    # A subtitle after the gap, a kicker before it: one headline over its picture.
+    for first, second in (("冬日里的读书声", "——记城南社区书屋"), ("书香满城——", "城南社区书屋开放")):
+        text = (STACKED_DAY + first + "\n\n\n\n" + second + "\n\n本报讯  （记者 吴 静）"
+                + BODY + STACKED_END)
+        assert len(edition(text).articles) == 3, first
+    # A subhead with text under it stays one, photo or not.
+    text = STACKED_DAY + "修路\n\n\n\n" + BODY + "\n\n种茶\n\n\n\n" + BODY + STACKED_END
+    assert len(edition(text).articles) == 2

@@ -11,12 +11,16 @@ call; a sidecar ``article:`` or ``subhead:`` line settles it).  Inside a new
 article's run: kickers first, then title lines
 (a couplet of equal length is two title lines, otherwise the second line is
 the subtitle), and after a gap or label, further lines are the body's first
-subheads.
+subheads.  A second reading (``to_articles``) opens an article at subhead runs
+that the first reading's whole articles show to be headlines: a subhead alone in
+its article, a lone pair of heading lines after the text, a subhead with only a
+photo gap under it (each a P123 doubt with its sidecar line).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from ..diagnostics import Diagnostic
@@ -25,12 +29,12 @@ from ..model import (
     Paragraph, PhotoGap, SignOff, Span, Table,
 )
 from .blocks import DATE_NOTE, Raw
-from .openers import Context, Verdict, judge, stacked_layout
+from .openers import TITLE_TAG, Context, Verdict, judge, stacked_layout
 from .structure import (
     inlines, is_byline, is_credit_line, is_label, parse_byline, parse_byline_line,
     run_in_head, split_label,
 )
-from .text import is_author_name, is_heading_like, is_kicker
+from .text import SENTENCE_END, is_author_name, is_heading_like, is_kicker
 
 # A two-line title is a couplet (对仗) when its lines differ by at most this much.
 COUPLET_SLACK = 1
@@ -80,8 +84,6 @@ class _Draft:
 # speech's title (（2020年1月8日）), who attended (王五出席并讲话, 赵六主持), or the
 # author's name (任仲平: then read as the byline, P122).
 _ATTENDANCE = re.compile(r"(?:出席|主持|讲话|講話|致辞|致辭|观看|觀看|陪同)(?:并讲话|並講話|会议|會議)?$")
-# A column tag closing a title line: …（最美村镇）.
-_TITLE_TAG = re.compile(r"[（(][^（()）]{2,24}[）)]$")
 
 
 def _is_subtitle(line: str) -> bool:
@@ -102,7 +104,9 @@ def _couplet(a: str, b: str) -> bool:
 def _split_headline(lines: list[str], stacked: bool = True) -> Headline:
     """Kicker (引题), title lines (主题) and subtitle (副题) of a headline's lines.
 
-    Lines ending in —— or a speaker's colon are kickers.  Of two lines left, the
+    Lines ending in —— or a speaker's colon are kickers.  Of two lines, the first
+    is the kicker when only the second carries the column tag (it closes the title
+    line).  Of two lines left, the
     second is the subtitle when its form says so (_is_subtitle), when the first
     carries the column tag, or when a kicker was already found; two short lines
     of equal length are a couplet (two title lines).  Otherwise, when the lines
@@ -118,7 +122,10 @@ def _split_headline(lines: list[str], stacked: bool = True) -> Headline:
     if len(lines) >= 2:
         a, b = lines[-2], lines[-1]
         couplet = _couplet(a, b)
-        if _is_subtitle(b) or kickers or (len(lines) == 2 and _TITLE_TAG.search(a)):
+        if len(lines) == 2 and not kickers and TITLE_TAG.search(b) and not TITLE_TAG.search(a) \
+                and not _is_subtitle(b):
+            kickers.append(lines.pop(0))  # the column tag closes the title line (主题)
+        elif _is_subtitle(b) or kickers or (len(lines) == 2 and TITLE_TAG.search(a)):
             subtitle = lines.pop()
         elif (len(lines) >= 3 or not stacked) and not couplet:
             subtitle = lines.pop()
@@ -171,6 +178,10 @@ def _open_article(run: list[Raw], diagnostics: list[Diagnostic],
             label = (block.text,)
         elif byline is None and parse_byline_line(block.text):
             byline = parse_byline_line(block.text)
+        elif stacked and not after_break and not label and len(lines) == 1 \
+                and TITLE_TAG.search(block.text) and not TITLE_TAG.search(lines[0]):
+            # A column tag closes the title line (主题): the line above it is the kicker.
+            lines.append(block.text)
         elif after_break or (stacked and lines):
             body.append((Heading(block.text, Span(block.first, block.last)), block.last))
             after_break = True
@@ -292,6 +303,25 @@ def _subhead(block: Raw) -> Block:
 _QUOTED_SENTENCE = re.compile(r"^[“「].*[。！？!?…][”」]$")
 
 
+def _headline_after_gap(blocks: list[Raw], start: int, at: int) -> bool:
+    """A gap at ``at`` parts two headlines: a headline before it (no kicker's lead-in
+    at its end), and after it one title line whose text opens with a byline.  The
+    first is an article with no text but its picture (the gap)."""
+    if blocks[at].kind != "gap" or not any(b.kind != "gap" for b in blocks[start:at]):
+        return False
+    after = at
+    while after < len(blocks) and blocks[after].kind == "gap":
+        after += 1
+    if after + 1 >= len(blocks):
+        return False
+    title, lead, last = blocks[after], blocks[after + 1], blocks[at - 1]
+    if title.kind != "para" or not _is_head_element(title) or _is_subtitle(title.text) \
+            or lead.kind != "para" or not is_byline(lead.text):
+        return False
+    before = last.lines[-1] if last.kind == "lines" else last.text
+    return last.kind != "gap" and not _leads_in(before)
+
+
 def _heading_run(blocks: list[Raw], start: int) -> int:
     """The end of the heading run starting at ``start`` (``start`` itself: none).  A
     quoted sentence right before a stacked headline is the article's last paragraph;
@@ -304,7 +334,8 @@ def _heading_run(blocks: list[Raw], start: int) -> int:
     while end < len(blocks) and (_is_head_element(blocks[end]) or blocks[end].kind == "gap") \
             and not (end > start and blocks[end].role == "article") \
             and not (end > start and blocks[end].margin == "flush"
-                     and blocks[end - 1].margin == "indented"):
+                     and blocks[end - 1].margin == "indented") \
+            and not (end > start and _headline_after_gap(blocks, start, end)):
         end += 1
     while end > start and blocks[end - 1].kind == "gap":
         end -= 1  # a trailing gap belongs to the body that follows
@@ -313,10 +344,11 @@ def _heading_run(blocks: list[Raw], start: int) -> int:
 
 def _opens_article(current: _Draft | None, run: list[Raw], following: Raw | None,
                    stacked: bool, diagnostics: list[Diagnostic],
-                   promoted: frozenset[int] = frozenset()) -> Verdict:
+                   promoted: Mapping[int, str] | None = None) -> Verdict:
     """``openers.judge`` on the run, settled by a sidecar ``article:``/``subhead:``
-    line where there is one, or by ``promoted`` (the first lines of runs that would
-    be their article's only subhead); P120 and P123 report what was decided."""
+    line where there is one, or by ``promoted`` (the first lines of runs read as
+    headlines on a second look, with why: ``_second_look``); P120 and P123 report
+    what was decided."""
     context = Context() if current is None else Context(
         headline=current.headline_text(), open=True, signed=current.signed,
         last=current.last_block, stacked_layout=stacked)
@@ -327,11 +359,11 @@ def _opens_article(current: _Draft | None, run: list[Raw], following: Raw | None
     settled = next((b.role for b in run if b.role), "")
     if settled:  # a sidecar line settled it (P150 was reported when it was read)
         return replace(verdict, opens=settled == "article")
-    if first.first in promoted and not verdict.opens:
+    if promoted and first.first in promoted and not verdict.opens:
         diagnostics.append(Diagnostic(
-            "P123", first.first, f"read {shown} as a new article's headline: it would be "
-            f"the only subhead of its article, and features have two or more ({why}); if "
-            f"it is a subhead, add to the sidecar's corrections: - subhead: \"{shown}\""))
+            "P123", first.first, f"read {shown} as a new article's headline: "
+            f"{promoted[first.first]} ({why}); if it is a subhead, add to the sidecar's "
+            f"corrections: - subhead: \"{shown}\""))
         return replace(verdict, opens=True)
     if verdict.doubtful and current is not None:
         settle = "subhead" if verdict.opens else "article"
@@ -346,7 +378,23 @@ def _opens_article(current: _Draft | None, run: list[Raw], following: Raw | None
     return verdict
 
 
-def _lone_subheads(articles: list[list[tuple[str, Raw | None, Verdict | None]]]) -> frozenset[int]:
+_Events = list[list[tuple[str, Raw | None, Verdict | None]]]
+
+
+def _second_look(articles: _Events) -> dict[int, str]:
+    """The subhead runs of a first reading that are headlines, by their first line,
+    with why (the P123 doubt names it)."""
+    found = dict.fromkeys(_empty_sections(articles), "only a photo gap stands under it "
+                          "before the next article, and a subhead heads text")
+    found.update(dict.fromkeys(_lone_stacks(articles), "two heading lines after the "
+                               "text, the article's first headings: a headline over its "
+                               "first subhead or deck, not a pair of subheads"))
+    found.update(dict.fromkeys(_lone_subheads(articles), "it would be the only subhead of "
+                               "its article, and features have two or more"))
+    return found
+
+
+def _lone_subheads(articles: _Events) -> frozenset[int]:
     """The first lines of subhead runs that stand alone in their article: one heading
     line, no evidence against a headline (score 0 or more), the only subhead run
     of the article, with paragraphs before and after it.  A feature that has
@@ -354,8 +402,8 @@ def _lone_subheads(articles: list[list[tuple[str, Raw | None, Verdict | None]]])
     whose article has no byline (a photo story, an essay, a short news item)."""
     promoted = set()
     for events in articles:
-        heads = [i for i, (kind, _, _) in enumerate(events) if kind == "head"]
-        if len(heads) != 1:
+        heads = [i for i, (kind, _, _) in enumerate(events) if kind in ("head", "stack")]
+        if len(heads) != 1 or events[heads[0]][0] != "head":
             continue
         at = heads[0]
         _, block, verdict = events[at]
@@ -367,20 +415,76 @@ def _lone_subheads(articles: list[list[tuple[str, Raw | None, Verdict | None]]])
     return frozenset(promoted)
 
 
+def _empty_sections(articles: _Events) -> frozenset[int]:
+    """The first lines of subhead runs with only a photo gap under them before the
+    next article opens: a subhead heads text, so the run is the title of an article
+    that has none but its picture, unless it is an author's name closing the text
+    above."""
+    promoted = set()
+    for events in articles[:-1]:
+        kinds = [kind for kind, _, _ in events]
+        while kinds and kinds[-1] == "gap":
+            kinds.pop()
+        if len(kinds) == len(events) or not kinds or kinds[-1] != "head":
+            continue  # text follows the run, or no photo gap
+        _, block, verdict = events[len(kinds) - 1]
+        if block is not None and verdict is not None \
+                and not block.role and not is_author_name(block.text.strip()) \
+                and any(kind == "para" for kind, _, _ in events):
+            promoted.add(block.first)
+    return frozenset(promoted)
+
+
+# Closing quotes and brackets, looked through for the sentence mark before them.
+_CLOSERS = "”’」』）)》〉】\"'"
+# A run's first line this short is a box's label (编后, 附件), not a headline.
+_STACK_TITLE_MIN = 4
+
+
+def _lone_stacks(articles: _Events) -> frozenset[int]:
+    """The first lines of runs of two or three heading lines, each a paragraph of its
+    own, that stand inside an article after its text: when they are the article's
+    first headings, it has no other such run and nothing speaks against a headline
+    (score 0 or more), the run is a one-line headline over the next article's first
+    subhead (or its deck, or its title under a kicker), not two subheads in a row — a
+    feature's paired subheads come two or more times, and a quoted outcry
+    (“快，送医院！”) under a subhead is the section's first words."""
+    promoted = set()
+    for events in articles:
+        stacks = [i for i, (kind, _, _) in enumerate(events) if kind == "stack"]
+        heads = [i for i, (kind, _, _) in enumerate(events) if kind in ("head", "stack")]
+        if len(stacks) != 1 or heads[0] != stacks[0]:
+            continue  # two stacks, or subheads before it: the article's own headings
+        at = stacks[0]
+        _, block, verdict = events[at]
+        before = sum(kind == "para" for kind, _, _ in events[:at])
+        after = sum(kind == "para" for kind, _, _ in events[at + 1:])
+        if block is None or verdict is None or verdict.score < 0 or not before \
+                or not after or block.role:
+            continue
+        lines = block.lines
+        if len(lines[0].strip()) < _STACK_TITLE_MIN or any(
+                line.rstrip().rstrip(_CLOSERS)[-1:] in SENTENCE_END for line in lines):
+            continue
+        promoted.add(block.first)
+    return frozenset(promoted)
+
+
 def to_articles(blocks: list[Raw]) -> tuple[list[Article], list[Diagnostic]]:
     """Segment raw blocks into articles (see the module docstring): a first reading
-    finds the subheads that would stand alone in their article (``_lone_subheads``),
-    the second opens an article at each of them."""
-    trial: list[list[tuple[str, Raw | None, Verdict | None]]] = []
-    _segment([replace(b) for b in blocks], frozenset(), trial)
-    return _segment(blocks, _lone_subheads(trial), None)
+    finds the subhead runs that are headlines on a second look (``_second_look``: a
+    subhead alone in its article, a lone stack of heading lines after the text, a
+    subhead with only a photo gap under it), the second opens an article at each."""
+    trial: _Events = []
+    _segment([replace(b) for b in blocks], {}, trial)
+    return _segment(blocks, _second_look(trial), None)
 
 
-def _segment(blocks: list[Raw], promoted: frozenset[int],
-             events: list[list[tuple[str, Raw | None, Verdict | None]]] | None,
+def _segment(blocks: list[Raw], promoted: Mapping[int, str], events: _Events | None,
              ) -> tuple[list[Article], list[Diagnostic]]:
     """One reading of the blocks; ``events`` (when given) records, per article, its
-    body paragraphs and its subhead runs (a run of one heading line with its verdict)."""
+    body blocks (para, gap or other text) and its subhead runs (a run of one heading
+    line with its verdict, or a stack of two or three)."""
     diagnostics: list[Diagnostic] = []
     articles: list[Article] = []
     current: _Draft | None = None
@@ -408,7 +512,14 @@ def _segment(blocks: list[Raw], promoted: frozenset[int],
                 continue
             elements = [b for b in run if b.kind != "gap"]
             single = len(elements) == 1 and elements[0].kind == "para"
-            log.append(("head", elements[0] if single else None, verdict if single else None))
+            if 2 <= len(elements) <= 3 and all(b.kind == "para" for b in elements):
+                # Stacked one per paragraph: recorded as one block holding the lines.
+                stack = Raw("lines", elements[0].first, elements[-1].last,
+                            lines=[b.text for b in elements],
+                            role=next((b.role for b in elements if b.role), ""))
+                log.append(("stack", stack, verdict))
+            else:
+                log.append(("head", elements[0] if single else None, verdict if single else None))
             for piece in run:  # a subhead (or a few): the current article goes on
                 current.add(_subhead(piece), piece.last)
             current.last_block = run[-1]
@@ -424,8 +535,10 @@ def _segment(blocks: list[Raw], promoted: frozenset[int],
             if index >= len(blocks) or blocks[index] is not block:
                 continue  # the block was a byline line: it is the article's byline now
         current.add(_body_block(block, diagnostics), block.last)
-        if block.kind == "para":
-            log.append(("para", None, None))
+        if block.kind in ("para", "gap"):
+            log.append((block.kind, None, None))
+        else:
+            log.append(("text", None, None))
         current.signed = block.kind == "signoff"
         current.last_block = block
         index += 1

@@ -46,7 +46,9 @@ MARGIN = 1
 DECISIVE = 9
 
 # A column tag closing a headline line: …（经济观察）, …(记者手记).
-_TAG_AT_END = re.compile(r"[（(][^（()）]{2,24}[）)]$")
+# A column tag closing a title line: …（最美村镇）, numbered in brackets of its own:
+# …（身边的变化（3））.
+TITLE_TAG = re.compile(r"[（(](?:[^（()）]|[（(][^（()）]{1,6}[）)]){2,24}[）)]$")
 # A numbered section head: 一, 二、…, （三）…, ①…, 1. …
 _NUMBERED = re.compile(
     r"^(?:[一二三四五六七八九十]{1,3}(?:$|、|\s)|[（(][一二三四五六七八九十\d]{1,3}[）)]|[①-⑳]|\d{1,2}[.．、])")
@@ -153,7 +155,7 @@ def judge(run: list[Raw], following: Raw | None, context: Context) -> Verdict:
             is_byline(following.text) or parse_byline_line(following.text)):
         add(5, "a byline follows")
     if texts and not _NUMBERED.match(texts[0]) and any(
-            _TAG_AT_END.search(text) and "、" not in text and not DATE_NOTE.match(text)
+            TITLE_TAG.search(text) and "、" not in text and not DATE_NOTE.match(text)
             for text in texts):
         add(3, "a column tag closes the line")
     if closes_article(context.last):

@@ -163,7 +163,7 @@ def parse_byline_line(text: str) -> Byline | None:
 # A credit line under a picture or at an article's foot: who took the photo (张三摄,
 # 新华社记者 李四摄, 王五摄（本报图库）, 赵六摄影报道), who made the page (版式设计：…, 制图：…), where
 # data came from (数据来源：…), a picture from an agency (新华社发), the editor's
-# sign (——编 者).  Headline-shaped, but never a headline.
+# sign (——编 者), who drew and who wrote a picture story (张三图 李四文).  Headline-shaped, but never a headline.
 _PHOTO_CREDIT = re.compile(
     rf"^(?:[^\s，。：:]{{0,12}}(?:记者|記者|社|报|報|网|網)\s*)?[{HAN_CLASS}·\s]{{1,10}}"
     r"(?<!拍)(?:摄|攝|摄影|攝影|供图|供圖|制图|製圖)(?:报道|報道)?(?:[（(][^（()）]{1,12}[）)])?$")
@@ -172,6 +172,12 @@ _PAGE_CREDIT = re.compile(
     r"|资料来源|資料來源|责任编辑|責任編輯|美术编辑|美術編輯|设计|設計)\s*[：:]")
 _AGENCY_PHOTO = re.compile(r"^[^\s，。]{1,10}(?:社|报|報)(?:发|發|供图|供圖)$")
 _EDITOR_SIGN = re.compile(r"^——\s*(?:编\s*者|編\s*者|编\s*辑|編\s*輯)$")
+# Who drew and who wrote a picture story: 张三图 李四文, 张 三／图  李四／文, 文/李四 图/张三.
+_NAME_RUN = rf"[{HAN_CLASS}·][{HAN_CLASS}·\s]{{0,8}}"
+_PICTURE_WORDS = re.compile(
+    rf"^{_NAME_RUN}\s*[/／]?\s*(?:图|圖|画|畫|摄|攝)\s+{_NAME_RUN}\s*[/／]?\s*文$"
+    rf"|^{_NAME_RUN}\s*[/／]?\s*文\s+{_NAME_RUN}\s*[/／]?\s*(?:图|圖|画|畫|摄|攝)$"
+    rf"|^(?:文|图|圖)\s*[/／：:]\s*{_NAME_RUN}\s+(?:图|圖|文)\s*[/／：:]\s*{_NAME_RUN}$")
 
 
 def is_credit_line(text: str) -> bool:
@@ -179,7 +185,7 @@ def is_credit_line(text: str) -> bool:
     text = text.strip()
     return len(text) <= 40 and bool(
         _PHOTO_CREDIT.match(text) or _PAGE_CREDIT.match(text) or _AGENCY_PHOTO.match(text)
-        or _EDITOR_SIGN.match(text))
+        or _EDITOR_SIGN.match(text) or (len(text) <= 24 and _PICTURE_WORDS.match(text)))
 
 
 def is_label(text: str) -> bool:
