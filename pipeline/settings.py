@@ -99,11 +99,18 @@ class EditionMeta:
     rights: str = ""
 
 
+# What a sidecar correction may say a line is (``Correction.structure``).
+STRUCTURES = frozenset({"article", "subhead", "kicker", "subtitle", "credit"})
+
+
 @dataclass(frozen=True)
 class Correction:
     """A repair addressed by quoted text: join (end + start), keep_apart (end), or
-    where articles start: ``structure`` "article" (the heading line ``end`` opens an
-    article) or "subhead" (it is a subhead of the article before)."""
+    what a line is (``structure``): "article" (the heading line ``end`` opens an
+    article), "subhead" (it is a subhead of the article before), "kicker" (it opens
+    an article as its headline's kicker), "subtitle" (the subtitle of the headline
+    above it) or "credit" (a credit or caption: the text of the article before,
+    never a headline)."""
 
     end: str
     start: str = ""
@@ -234,13 +241,14 @@ def _read_corrections(data: Any, source: str) -> tuple[Correction, ...]:
                                   _typed(item["with"], str, f"{where}.with", source)))
         elif keys == {"keep_apart"}:
             out.append(Correction(_typed(item["keep_apart"], str, f"{where}.keep_apart", source)))
-        elif keys in ({"article"}, {"subhead"}):
+        elif len(keys) == 1 and keys <= STRUCTURES:
             (key,) = keys
             out.append(Correction(_typed(item[key], str, f"{where}.{key}", source),
                                   structure=key))
         else:
             raise InputError(
-                f"{where}: expected 'join' + 'with', 'keep_apart', 'article' or 'subhead', got "
+                f"{where}: expected 'join' + 'with', 'keep_apart', 'article', 'subhead', "
+                f"'kicker', 'subtitle' or 'credit', got "
                 f"{', '.join(sorted(map(str, keys)))}", source)
         if not out[-1].end.strip():
             raise InputError(f"{where}: the quoted text is empty", source)

@@ -725,6 +725,8 @@ SVG_OK = (b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width
     ("edition:\n  paper: " + "报" * 41 + "\n", ["edition.paper", "41 characters; at most 40"]),
     ("a: " + "[" * 3000 + "]" * 3000 + "\n", ["nests too deeply"]),
     ("corrections:\n" + "  - keep_apart: 某\n" * 1001, ["corrections", "at most 1,000"]),
+    ("corrections:\n  - caption: 某\n", ["corrections[0]", "'subtitle' or 'credit', got caption"]),
+    ("corrections:\n  - kicker: 某\n    subtitle: 某\n", ["corrections[0]", "got kicker, subtitle"]),
 ])
 def test_broken_sidecar_build_exit_2(tmp_path, tmp_path_factory, font_cache, sidecar, words):
     project = make_project(tmp_path, font_cache, with_seed=True)

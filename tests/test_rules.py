@@ -576,3 +576,43 @@ def test_a_title_over_a_photo_gap_alone_is_an_article_of_its_own():
     # A subhead with text under it stays one, photo or not.
     text = STACKED_DAY + "修路\n\n\n\n" + BODY + "\n\n种茶\n\n\n\n" + BODY + STACKED_END
     assert len(edition(text).articles) == 2
+
+
+def test_the_sidecar_names_kicker_subtitle_and_credit_lines():
+    from pipeline.settings import Correction, Sidecar
+
+    def read(text, *corrections):
+        normalized = normalize(Source(text, "utf-8"), Sidecar(corrections=corrections))
+        return normalized.edition.articles, [
+            d.message for d in normalized.diagnostics if d.code == "P150"]
+
+    # A kicker opens an article; the lines under it are the title.
+    text = STACKED_DAY + "城乡联动 服务到家\n\n日子越过越有奔头\n\n" + BODY + STACKED_END
+    articles, said = read(text, Correction("城乡联动", structure="kicker"))
+    assert (articles[1].headline.kicker, articles[1].headline.titles) == (
+        "城乡联动 服务到家", ("日子越过越有奔头",))
+    assert said == ["the sidecar says 城乡联动 is a kicker (引题) opening an article"]
+    # Kicker and subtitle inside one stacked group, and the remaining line is the title.
+    text = "城乡联动 服务到家\n日子越过越有奔头\n山村的新年\n\n" + BODY + STACKED_END
+    articles, said = read(text, Correction("山村", structure="subtitle"),
+                          Correction("城乡", structure="kicker"))
+    assert articles[0].headline == Headline(
+        titles=("日子越过越有奔头",), kicker="城乡联动 服务到家", subtitle="山村的新年")
+    assert len(said) == 2
+    # In a text that stacks its headlines, a line apart under the title is the body's
+    # first subhead unless the sidecar calls it the subtitle.
+    text = STACKED_DAY + "日子越过越有奔头\n\n一位村支书的新年\n\n" + BODY + STACKED_END
+    articles, _ = read(text)
+    assert articles[1].headline.subtitle == "" and isinstance(articles[1].body[0], Heading)
+    articles, _ = read(text, Correction("一位村支书", structure="subtitle"))
+    assert articles[1].headline == Headline(titles=("日子越过越有奔头",), subtitle="一位村支书的新年")
+    assert not any(isinstance(b, Heading) for b in articles[1].body)
+    # A credit stays in the article before as its text, and closes it.
+    text = (STACKED_DAY + "画说新风\n\n" + BODY + "\n\n配图 张华\n\n冰雪运动热起来\n\n" + BODY
+            + STACKED_END)
+    articles, _ = read(text)
+    assert any(isinstance(b, Heading) and b.text == "配图 张华" for a in articles for b in a.body)
+    articles, said = read(text, Correction("配图", structure="credit"))
+    assert not any(isinstance(b, Heading) and b.text == "配图 张华"
+                   for a in articles for b in a.body)
+    assert said == ["the sidecar says 配图 is a credit or caption of the article before"]

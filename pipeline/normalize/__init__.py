@@ -82,18 +82,31 @@ def apply_corrections(
     return blocks, diagnostics
 
 
+_SETTLED = {"article": "starts an article", "subhead": "starts a subhead",
+            "kicker": "is a kicker (引题) opening an article",
+            "subtitle": "is the subtitle (副题) of the headline above it",
+            "credit": "is a credit or caption of the article before"}
+
+
 def _settle(blocks: list[Raw], correction: Correction, source: str) -> Diagnostic:
-    """Mark the one heading line that starts with the quoted text as opening an
-    article (``article:``) or as a subhead (``subhead:``); the segmenter obeys."""
+    """Mark the one line that starts with the quoted text with what the sidecar says
+    it is (``Correction.structure``); the segmenter obeys.  A kicker or subtitle may
+    be any line of a stacked group; the other structures name a group's first line."""
     quoted = correction.end.strip()
+    inner = correction.structure in ("kicker", "subtitle")
     hits = [b for b in blocks if (b.kind == "para" and b.text.startswith(quoted))
-            or (b.kind == "lines" and b.lines and b.lines[0].startswith(quoted))]
+            or (b.kind == "lines" and any(line.startswith(quoted)
+                                          for line in (b.lines if inner else b.lines[:1])))]
     if len(hits) != 1:
         raise InputError(
             f"correction: {len(hits)} lines start with {quoted!r} (need exactly one)", source)
-    hits[0].role = correction.structure
-    return Diagnostic("P150", hits[0].first, f"the sidecar says {quoted} starts "
-                      + ("an article" if correction.structure == "article" else "a subhead"))
+    block = hits[0]
+    if inner:
+        block.parts += ((correction.structure, quoted),)
+    if not inner or block.role in ("", "subtitle"):
+        block.role = correction.structure  # a kicker opens the article: it wins
+    return Diagnostic("P150", hits[0].first,
+                      f"the sidecar says {quoted} {_SETTLED[correction.structure]}")
 
 
 def take_dateline(blocks: list[Raw]) -> tuple[list[Raw], str, list[Diagnostic]]:

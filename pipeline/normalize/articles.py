@@ -46,9 +46,17 @@ COUPLET_MAX = 12
 HEAD_LINES_MAX = 4
 
 
+# Sidecar settlings that start a heading run of their own, and those that put a line
+# in a headline (the run then opens an article).
+_OPENING = ("article", "kicker")
+_HEADLINE_PART = ("article", "kicker", "subtitle")
+
+
 def _is_head_element(block: Raw) -> bool:
-    if block.role == "article":
+    if block.role in _HEADLINE_PART:
         return True
+    if block.role == "credit":
+        return False
     if block.kind == "lines":
         return len(block.lines) <= HEAD_LINES_MAX
     return (block.kind == "para" and is_heading_like(block.text)
@@ -157,8 +165,14 @@ def _open_article(run: list[Raw], diagnostics: list[Diagnostic],
     byline: Byline | None = None
     after_break = False
     together = False  # the headline's lines were stacked as the page set them
+    parts: dict[str, list[str]] = {"kicker": [], "subtitle": []}  # named by the sidecar
     for block in _unstack(run):
-        if block.kind == "gap":
+        if block.parts:
+            for line in (block.lines if block.kind == "lines" else [block.text]):
+                part = next((p for p, quoted in block.parts if line.startswith(quoted)), "")
+                (parts[part] if part else lines).append(line)
+            together = together or block.kind == "lines"
+        elif block.kind == "gap":
             body.append((_gap(block), block.last))
             after_break = True
         elif block.kind == "lines" and lines and len(block.lines) > _MAX_TAG_LINES:
@@ -190,7 +204,13 @@ def _open_article(run: list[Raw], diagnostics: list[Diagnostic],
             lines.append(title)
         else:
             lines.append(block.text)
-    headline = _split_headline(lines, together)
+    if parts["kicker"] or parts["subtitle"]:
+        # The sidecar named parts of the headline: the other lines are its title lines.
+        headline = Headline(titles=tuple(lines or parts["kicker"]),
+                            kicker="".join(parts["kicker"]) if lines else "",
+                            subtitle="".join(parts["subtitle"]))
+    else:
+        headline = _split_headline(lines, together)
     if byline is None and headline.titles and is_author_name(headline.subtitle):
         # An author's name set under the headline (a commentary's): the article's byline.
         byline = Byline("", (Credit("", (headline.subtitle,), spaced=False),), "")
@@ -210,8 +230,12 @@ def _unstack(run: list[Raw]) -> list[Raw]:
     for block in run:
         if block.kind == "lines" and any(
                 is_label(line) or parse_byline_line(line) for line in block.lines):
-            out += [Raw("para", block.first + k, block.first + k, text=line)
-                    for k, line in enumerate(block.lines)]
+            for k, line in enumerate(block.lines):
+                parts = tuple(p for p in block.parts if line.startswith(p[1]))
+                role = parts[0][0] if parts else (
+                    block.role if k == 0 and block.role not in ("kicker", "subtitle") else "")
+                out.append(Raw("para", block.first + k, block.first + k, text=line,
+                               role=role, parts=parts))
         else:
             out.append(block)
     return out
@@ -332,7 +356,7 @@ def _heading_run(blocks: list[Raw], start: int) -> int:
         return start
     end = start
     while end < len(blocks) and (_is_head_element(blocks[end]) or blocks[end].kind == "gap") \
-            and not (end > start and blocks[end].role == "article") \
+            and not (end > start and blocks[end].role in _OPENING) \
             and not (end > start and blocks[end].margin == "flush"
                      and blocks[end - 1].margin == "indented") \
             and not (end > start and _headline_after_gap(blocks, start, end)):
@@ -356,9 +380,9 @@ def _opens_article(current: _Draft | None, run: list[Raw], following: Raw | None
     first = run[0] if run[0].kind != "gap" else run[-1]
     shown = (first.lines[0] if first.kind == "lines" else first.text)[:16]
     why = "; ".join(verdict.reasons)
-    settled = next((b.role for b in run if b.role), "")
+    settled = next((b.role for b in run if b.role in (*_HEADLINE_PART, "subhead")), "")
     if settled:  # a sidecar line settled it (P150 was reported when it was read)
-        return replace(verdict, opens=settled == "article")
+        return replace(verdict, opens=settled in _HEADLINE_PART)
     if promoted and first.first in promoted and not verdict.opens:
         diagnostics.append(Diagnostic(
             "P123", first.first, f"read {shown} as a new article's headline: "

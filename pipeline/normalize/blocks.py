@@ -48,7 +48,11 @@ class Raw:
     # In a text whose paragraphs are indented (``indented_layout``): "flush" for a
     # block set flush left (a headline line), "indented" for one indented (body).
     margin: str = ""
-    role: str = ""  # a sidecar's settling: "article" (opens one) or "subhead"
+    # A sidecar's settling (``settings.STRUCTURES``): "article" (opens one), "subhead",
+    # "kicker", "subtitle" or "credit"; ``parts`` the lines it names kicker or subtitle,
+    # as (part, quoted start of the line).
+    role: str = ""
+    parts: tuple[tuple[str, str], ...] = ()
     parted: bool = False  # a separator line (＊＊＊, ------) stood right before it
 
 
