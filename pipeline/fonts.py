@@ -105,7 +105,12 @@ SUBSET_FLAGS = (hb.SubsetFlags.GLYPH_NAMES | hb.SubsetFlags.NOTDEF_OUTLINE
 # characters: a change to any of it gives new cache file names.
 SUBSETTER_VERSION = (
     f"harfbuzz {hb.version_string()}; uharfbuzz {hb.__version__}; "
-    f"features {','.join(KEEP_FEATURES)}; names {KEEP_NAME_IDS}; flags {int(SUBSET_FLAGS)}")
+    f"features {','.join(KEEP_FEATURES)}; names {KEEP_NAME_IDS}; flags {int(SUBSET_FLAGS)}; "
+    "halt made where missing 1")
+# Full-width punctuation by the half its ink sits in, for a ``halt`` feature made for
+# a face that has none (typography.py: OPENING, CLOSING, STOPS).
+_HALT_RIGHT_HALF = "“‘（《〈「『【〔〖［｛"
+_HALT_LEFT_HALF = "”’）》〉」』】〕〗］｝、，。．：；！？"
 
 # Characters that are never looked up in a cmap, so never coverage gaps:
 # whitespace, controls and format characters (Cc, Cf, Z*), and variation
@@ -289,7 +294,52 @@ def _subset_bytes(face: Face, codepoints: list[int]) -> bytes:
         data = hb.subset(source, subset_input).blob.data
     except (OSError, RuntimeError) as error:
         raise FontError(f"cannot subset font file {face.path}: {error}") from None
-    return _without_reserved_names(data, face) if face.reserved_names else data
+    data = _without_reserved_names(data, face) if face.reserved_names else data
+    return _with_halt(data)
+
+
+def _with_halt(data: bytes) -> bytes:
+    """``data`` with a ``halt`` feature made for its full-width punctuation when it has
+    none (LXGW WenKai has no GPOS): clreq's compression of a pair (``.pc``, 1.5em)
+    then works in Kai as in Song and Hei.  A mark whose ink sits in its left half
+    (closing brackets, stops) loses its right half; one whose ink sits in its right
+    half (opening brackets) loses its left half.  A mark set otherwise (a centred
+    form, a proportional quote) is left as it is."""
+    import io
+
+    from fontTools.feaLib.builder import addOpenTypeFeaturesFromString
+    from fontTools.pens.boundsPen import BoundsPen
+
+    font = TTFont(io.BytesIO(data), recalcTimestamp=False, recalcBBoxes=False)
+    if "GPOS" in font and any(record.FeatureTag == "halt" for record
+                              in font["GPOS"].table.FeatureList.FeatureRecord):
+        return data
+    em = font["head"].unitsPerEm
+    half = em // 2
+    cmap, glyphs, metrics = font.getBestCmap(), font.getGlyphSet(), font["hmtx"]
+    rules = []
+    for marks, left in ((_HALT_LEFT_HALF, True), (_HALT_RIGHT_HALF, False)):
+        for char in marks:
+            name = cmap.get(ord(char))
+            if name is None or metrics[name][0] != em:
+                continue
+            pen = BoundsPen(glyphs)
+            glyphs[name].draw(pen)
+            if pen.bounds is None:
+                continue
+            x_min, _, x_max, _ = pen.bounds
+            if left and x_max <= em * 0.55:
+                rules.append(f"  pos \\{name} <0 0 -{half} 0>;")
+            elif not left and x_min >= em * 0.45:
+                rules.append(f"  pos \\{name} <-{half} 0 -{half} 0>;")
+    if not rules:
+        return data
+    features = ("languagesystem DFLT dflt;\nlanguagesystem hani dflt;\n"
+                "feature halt {\n" + "\n".join(rules) + "\n} halt;\n")
+    addOpenTypeFeaturesFromString(font, features, tables=["GPOS"])
+    out = io.BytesIO()
+    font.save(out, reorderTables=False)
+    return out.getvalue()
 
 
 # Name IDs that name the font (family, unique id, full and PostScript names, typographic

@@ -159,6 +159,11 @@ def lead_index(article: model.Article) -> int | None:
     return None
 
 
+def run_text(run: model.Inline) -> str:
+    """An inline run's text, "" for a line break (no pair or gap is read across it)."""
+    return getattr(run, "text", "")
+
+
 def body_runs(article: model.Article) -> list[tuple[bool, list[tuple[int, model.Block]]]]:
     """The body as runs of (wide, [(block number, block)…]): each table is a wide run
     of its own, read across the page; the blocks between tables are text runs, which
@@ -324,12 +329,13 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["typeset"] = typography.typeset
     env.filters["ui"] = ui_text
+    env.filters["run_text"] = run_text
     env.globals.update(
         kind=kind, long_name=long_name, article_id=article_id, block_id=block_id,
         lead_index=lead_index,
         is_verse=is_verse,
         body_runs=body_runs, cell_modes=cell_modes, name_cell=name_cell,
-        title_text=title_text, byline_text=model.byline_text,
+        title_text=title_text, byline_text=model.byline_text, run_text=run_text,
     )
     return env
 

@@ -194,18 +194,29 @@ def _hl_open_tag(han_latin_space: str) -> Markup | None:
 
 
 def typeset(text: str, *, han_latin_space: str = DEFAULT_HAN_LATIN_SPACE,
-            paragraph_end: bool = True) -> Markup:
+            paragraph_end: bool = True, before: str = "", after: str = "") -> Markup:
     """Return ``text`` as escaped HTML with the clreq marks described above.
 
     ``han_latin_space`` is the Han/Western gap; "0" emits no gap marks.
     ``paragraph_end`` says that ``text`` ends its paragraph, which enables the
     widow-character guard; pass False for an inline run followed by more
-    text of the same paragraph.  Never raises for any ``text``; raises
-    ValueError if ``han_latin_space`` is not a CSS length.
+    text of the same paragraph.  ``before`` and ``after`` are the text on either
+    side in the same line of text (the byline before the lead, a bold or linked
+    run): a punctuation pair or a Han/Western boundary across the edge is marked
+    on this side as it would be inside one run (clreq wants 1.5em for ）“ whether or
+    not a span parts the marks); only their nearest characters are read.  Never
+    raises for any ``text``; raises ValueError if ``han_latin_space`` is not a
+    CSS length.
     """
     hl_tag = _hl_open_tag(han_latin_space)
-    compressed = _compressed(text)
-    gaps = _han_latin_gaps(text) if hl_tag is not None else set()
+    context = before[-1:] + text + after[:1]
+    shift = len(before[-1:])
+
+    def inside(found: set[int]) -> set[int]:
+        return {i - shift for i in found if 0 <= i - shift < len(text)}
+
+    compressed = inside(_compressed(context))
+    gaps = inside(_han_latin_gaps(context)) if hl_tag is not None else set()
     keep = _keep_together(text, paragraph_end)
     starts = {start for start, _ in keep}
     ends = {end for _, end in keep}

@@ -167,6 +167,30 @@ def test_subset_keeps_cjk_layout_features(subsets) -> None:
         assert source & wanted <= kept, subset.path.name
         if subset.format == "opentype":  # Noto; WenKai has vert but no GPOS at all
             assert wanted <= kept
+        assert "halt" in kept, subset.path.name  # made for WenKai (fonts._with_halt)
+
+
+def test_a_halt_feature_is_made_for_a_face_without_one(faces) -> None:
+    import uharfbuzz as hb
+
+    kai = next(face for face in faces if face.path.name.startswith("LXGW"))
+    assert "halt" not in _layout_features(kai.path)
+    data = fonts._subset_bytes(kai, sorted(map(ord, "（张）。，、“”")))
+    font = hb.Font(hb.Face(data))
+
+    def advances(text: str, halt: bool) -> list[tuple[int, int]]:
+        buffer = hb.Buffer()
+        buffer.add_str(text)
+        buffer.guess_segment_properties()
+        hb.shape(font, buffer, {"halt": halt})
+        return [(p.x_advance, p.x_offset) for p in buffer.glyph_positions]
+
+    assert advances("（张）。，、", False) == [(1000, 0)] * 6
+    # the opening bracket loses its left half, closing marks and stops their right
+    assert advances("（张）。，、", True) == [(500, -500), (1000, 0)] + [(500, 0)] * 4
+    # WenKai's curly quotes are proportional (350 units): not touched
+    assert advances("“”", True) == advances("“”", False)
+    assert fonts._with_halt(data) == data  # a face that has halt keeps its bytes
 
 
 def test_subset_cff_cids_equal_glyph_ids(subsets) -> None:

@@ -490,3 +490,18 @@ def test_rebuild_is_byte_identical(built: Built, tmp_path):
     again = pdf.write_pdf(built.edition, built.layout, faces, tmp_path / "again.pdf")
     assert again.path.read_bytes() == built.result.path.read_bytes()
     assert again.page_of == built.result.page_of
+
+
+def test_a_punctuation_pair_across_the_bylines_end_takes_one_and_a_half_em(built: Built):
+    """clreq: ）“ is 1.5em wherever the marks stand; in the seed the byline's closing
+    bracket (its own span) meets the lead's opening quote."""
+    found = 0
+    for page in built.plumber.pages:
+        chars = [c for c in page.chars if c["text"].strip()]
+        for left, right, after in zip(chars, chars[1:], chars[2:]):
+            if left["text"] == "）" and right["text"] == "“" and abs(left["top"] - right["top"]) < 1:
+                em = right["size"]
+                # the pair's width: from the bracket's left edge to the next character's
+                assert after["x0"] - left["x0"] == pytest.approx(1.5 * em, abs=0.05 * em)
+                found += 1
+    assert found >= 1

@@ -369,3 +369,22 @@ def test_a_traditional_edition_shows_traditional_words():
     html = render.render_print(edition, Layout(), "")
     assert "目錄" in html and "目录" not in html
     assert render.face_text(edition)[(render.SANS, 700)].count("錄") >= 1
+
+
+def test_punctuation_pairs_across_inline_boxes_are_compressed():
+    # clreq: ）“ takes 1.5em wherever the marks stand — across the byline's end, a
+    # run-in head's end and a link's edges.
+    article = Article(
+        Headline(("标题",)),
+        (Paragraph((Text("“药店今天开门。”"),), S),
+         Paragraph((Text("见（"), Link("《通知》", URL), Text("）。")), S, head="一、说明："),
+         Paragraph((Text("“引语。”"),), S, head="（二）")),
+        S, byline=Byline("本报讯", (Credit("记者", ("张三",)),)))
+    markup = str(render.render_article(article, 0))
+    assert '（记者 张三<span class="pc">）</span></span>“药店' in markup
+    # （《 halves the inner opening mark, 》） the outer closing one, ）。 the bracket.
+    assert f'见（<a href="{URL}"><span class="pc">《</span>通知<span class="pc">》</span></a>' \
+        '<span class="pc">）</span>。' in markup.replace("&amp;", "&")
+    assert '（二<span class="pc">）</span></strong>“引语' in markup
+    root = parse(markup)
+    assert han(text(root)) == han("标题本报讯（记者张三）“药店今天开门。”一、说明：见（《通知》）。（二）“引语。”")

@@ -217,3 +217,37 @@ def test_every_facing_pair_is_compressed_once(text):
             assert len({i, i + 1} & halved) >= 1, (text, i)
     for i in halved:
         assert text[i] in OPENING | CLOSING | STOPS
+
+
+def _marked(markup: str) -> dict[str, set[int]]:
+    """Positions in the text of the characters in pc and hl spans."""
+    found: dict[str, set[int]] = {"pc": set(), "hl": set()}
+    position = 0
+    for match in re.finditer(r'<span class="(pc|hl)">(.)</span>|<[^>]*>|([^<]+)', markup):
+        if match.group(1) is not None:
+            found[match.group(1)].add(position)
+            position += 1
+        elif match.group(3) is not None:
+            position += len(html.unescape(match.group(3)))
+    return found
+
+
+def test_a_pair_across_two_runs_is_compressed_on_the_side_that_faces_it():
+    # The byline's closing bracket before the lead's opening quote: 1.5em, not 2em.
+    assert str(typeset("（记者 张三）", paragraph_end=False, after="“药店")) == (
+        '（记者 张三<span class="pc">）</span>')
+    assert str(typeset("“药店”", before="）")) == "“药店”"
+    assert str(typeset("《", paragraph_end=False, after="《")) == "《"
+    assert str(typeset("《书》", before="《")) == '<span class="pc">《</span>书》'
+    assert str(typeset("2020", paragraph_end=False, after="年")) == '202<span class="hl">0</span>'
+
+
+@given(chinese_like, st.integers(min_value=0, max_value=40))
+def test_two_runs_are_marked_as_one(text, cut):
+    cut = min(cut, len(text))
+    left, right = text[:cut], text[cut:]
+    whole = _marked(str(typeset(text, paragraph_end=False)))
+    first = _marked(str(typeset(left, paragraph_end=False, after=right)))
+    second = _marked(str(typeset(right, paragraph_end=False, before=left)))
+    for kind in ("pc", "hl"):
+        assert first[kind] | {i + cut for i in second[kind]} == whole[kind], (left, right)
