@@ -146,10 +146,43 @@ def is_verse(block: model.Block) -> bool:
         isinstance(run, model.LineBreak) for run in block.inlines)
 
 
+def author_line(byline: model.Byline | None) -> bool:
+    """A byline that is an author's name alone (a commentary's, an essay's: 任仲平), which
+    stands on a line of its own under the headline, not run into the first paragraph."""
+    return (byline is not None and not byline.agency and not byline.brackets
+            and len(byline.credits) == 1 and not byline.credits[0].role)
+
+
+# A sentence that introduces what follows (…如下：, 他说：) is no salutation.
+_INTRODUCES = re.compile(
+    r"(?:如下|以下|下列|是|为|指出|表示|说|道|问|答|强调|认为|介绍|称|提出|获悉|了解到|得知)[：:]$")
+_SALUTATION_MAX = 40
+
+
+def is_salutation(article: model.Article, number: int) -> bool:
+    """A letter's or notice's salutation (称呼: 各县市区委组织部，市直有关单位：), set
+    flush left (顶格), not indented: the article's first paragraph, short, ending with
+    a colon, with no sentence mark or digit in it (a date is news), no byline before
+    it and no words that introduce a statement or a list (…如下：, 某某指出：)."""
+    block = article.body[number]
+    if not isinstance(block, model.Paragraph) or block.head or is_verse(block) or any(
+            isinstance(before, model.Paragraph) for before in article.body[:number]):
+        return False
+    if article.byline is not None and not author_line(article.byline) \
+            and lead_index(article) == number:
+        return False
+    text = "".join(run_text(run) for run in block.inlines).strip()
+    return (text.endswith(("：", ":")) and len(text) <= _SALUTATION_MAX
+            and not re.search(r"[。！？；!?;0-9０-９]", text) and not _INTRODUCES.search(text))
+
+
 def lead_index(article: model.Article) -> int | None:
     """The block whose start carries the byline: the first paragraph, if nothing
     visible comes before it (an empty photo gap shows nothing) and it is not verse;
-    else None, and the byline stands in a paragraph of its own before the body."""
+    else None, and the byline stands in a paragraph of its own before the body (so
+    does an author's name alone: ``author_line``)."""
+    if author_line(article.byline):
+        return None
     for index, block in enumerate(article.body):
         if isinstance(block, model.Paragraph):
             # Verse keeps its first line: the byline stands apart.
@@ -332,7 +365,7 @@ def _environment() -> jinja2.Environment:
     env.filters["run_text"] = run_text
     env.globals.update(
         kind=kind, long_name=long_name, article_id=article_id, block_id=block_id,
-        lead_index=lead_index,
+        lead_index=lead_index, author_line=author_line, is_salutation=is_salutation,
         is_verse=is_verse,
         body_runs=body_runs, cell_modes=cell_modes, name_cell=name_cell,
         title_text=title_text, byline_text=model.byline_text, run_text=run_text,

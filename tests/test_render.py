@@ -16,6 +16,8 @@ from pipeline.model import (Article, Byline, Credit, Edition, Field, Fields, Hea
                             PhotoGap, SignOff, Span, Table, Text)
 from pipeline.settings import Layout
 
+from .conftest import ROOT
+
 XHTML = "http://www.w3.org/1999/xhtml"
 S = Span(1, 1)
 
@@ -388,3 +390,30 @@ def test_punctuation_pairs_across_inline_boxes_are_compressed():
     assert '（二<span class="pc">）</span></strong>“引语' in markup
     root = parse(markup)
     assert han(text(root)) == han("标题本报讯（记者张三）“药店今天开门。”一、说明：见（《通知》）。（二）“引语。”")
+
+
+def test_a_salutation_is_flush_left_and_an_authors_name_stands_on_its_own_line():
+    notice = Article(Headline(("关于做好春节期间工作的通知",)), (
+        Paragraph((Text("各县市区委组织部，市直有关单位："),), S),
+        Paragraph((Text("现将有关事项通知如下："),), S),
+        Paragraph((Text("一、加强值班。"),), S)), S)
+    root = parse(render.render_article(notice, 0))
+    classes = [p.get("class") for p in find(root, "p")]
+    assert classes == ["lead salutation", None, None]
+    # a sentence that introduces a list, a statement, a dated lead: indented as body
+    for first in ("现将有关事项通知如下：", "习近平指出：", "3月31日，记者获悉：", "同志们，大家好。"):
+        article = replace(notice, body=(Paragraph((Text(first),), S),))
+        assert "salutation" not in str(render.render_article(article, 0)), first
+    # a byline opening the lead: the lead is news, not a letter
+    article = replace(notice, byline=Byline("本报讯", (Credit("记者", ("张三",)),)))
+    assert "salutation" not in str(render.render_article(article, 0))
+    # An author's name alone (P122) stands under the headline, not in the lead.
+    essay = Article(Headline(("把握发展主动",)), (Paragraph((Text("正文第一段。"),), S),), S,
+                    byline=Byline("", (Credit("", ("任仲平",), spaced=False),), ""))
+    root = parse(render.render_article(essay, 0))
+    author, lead = find(root, "p")
+    assert author.get("class") == "lead byline-only author" and text(author) == "任仲平"
+    assert lead.get("class") is None and text(lead) == "正文第一段。"
+    css = (ROOT / "layouts" / "typography.css").read_text(encoding="utf-8")
+    assert re.search(r"p\.salutation\s*\{\s*text-indent:\s*0", css)
+    assert re.search(r"p\.byline-only\.author\s*\{[^}]*text-align:\s*center", css)
