@@ -192,7 +192,7 @@ def test_a_print_edition_not_taken_is_removed(tmp_path):
                                   stages_seen.append)
     finally:
         printer.close()
-    assert anchors == {"x": 1} and "layout pass 1" in stages_seen
+    assert anchors == ({"x": 1}, {}) and "layout pass 1" in stages_seen
     assert list(tmp_path.iterdir()) == []
 
 

@@ -20,6 +20,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from markupsafe import Markup
 from lxml import etree
 
 from pipeline import fonts, render
@@ -587,3 +588,18 @@ def test_bold_song_is_embedded_only_when_a_page_uses_it(seed_book, seed_edition,
     # a bold Hei that lacks the headline's characters: its stack's bold Song is needed
     assert any(f.face.family == render.SONG and f.face.weight == 700
                for f in epub.book_faces(seed_edition, bare))
+
+
+def test_a_page_marker_inside_a_block_counts_its_text_as_print_does():
+    mark = Markup('<span id="m"></span>')
+    markup = Markup('<div><p id="a0-b1">甲 乙<span class="pc">（</span>A&amp;B'
+                    '<span aria-hidden="true">标签</span>丙</p><p id="a0-b2">丁</p></div>')
+    # offsets count non-space characters; an entity is one; aria-hidden text is not counted
+    cases = {0: '<p id="a0-b1"><span id="m"></span>甲', 2: '<span class="pc"><span id="m"></span>（',
+             4: '<span id="m"></span>&amp;B', 6: '</span><span id="m"></span>丙',
+             9: '丙<span id="m"></span></p>'}
+    for offset, expected in cases.items():
+        out = str(epub._insert_inside(markup, "a0-b1", [(offset, mark)]))
+        assert expected in out, (offset, out)
+        assert out.replace(str(mark), "") == str(markup)
+    assert epub._insert_inside(markup, "a9", [(1, mark)]) == markup  # no such id

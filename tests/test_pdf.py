@@ -505,3 +505,34 @@ def test_a_punctuation_pair_across_the_bylines_end_takes_one_and_a_half_em(built
                 assert after["x0"] - left["x0"] == pytest.approx(1.5 * em, abs=0.05 * em)
                 found += 1
     assert found >= 1
+
+
+def test_each_ebook_page_marker_stands_where_its_printed_page_begins(built: Built):
+    """#12: the e-book's marker for printed page N stands at the character N begins
+    with — inside a paragraph or a field list when the page begins there — so the text
+    after each marker begins with the first characters of that PDF page's body."""
+    import html as html_module
+    import re
+
+    from pipeline.emit import epub
+
+    starts = pdf.page_starts(built.document)
+    assert len(starts) >= 3  # the seed: pages 2 and 3 inside a0's paragraphs, 4 in a field list
+    files = epub.package(built.edition, built.layout, built.faces,
+                         pdf.page_map(built.document, built.edition), starts=starts)
+    g = render.page_geometry(built.layout)
+    checked = 0
+    for number, page in enumerate(built.plumber.pages, start=1):
+        if number == 1:
+            continue  # the front page's masthead and contents are print's own
+        body = sorted((c for c in page.chars if c["top"] > g.margin_top and c["text"].strip()),
+                      key=lambda c: (round(c["top"]), c["x0"]))
+        printed = "".join(c["text"] for c in body)[:6]
+        marker = f'id="page-{number}"'
+        (name, markup), = [(n, d.decode()) for n, d in files.items()
+                           if n.endswith(".xhtml") and marker in d.decode()]
+        after = html_module.unescape(re.sub(r"<[^>]*>", "", markup[markup.index(marker):]
+                                            .split(">", 1)[1]))
+        assert "".join(after.split())[:6] == printed, (number, name)
+        checked += 1
+    assert checked == len(built.plumber.pages) - 1

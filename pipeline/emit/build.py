@@ -119,27 +119,39 @@ def preload(root: Path) -> None:
     import_weasyprint(stamp.cache_dir(root) / "libraries.json")
 
 
-def _cached_page_map(root: Path, key: str | None, edition: Edition) -> dict[str, int] | None:
-    """The page map stored by a print build of the same inputs, if any — and only if
-    it gives a page (a positive number) to every article and block of ``edition``:
-    a damaged map is laid out again, not trusted."""
+PageStarts = dict[int, tuple[str, int]]
+
+
+def _cached_page_map(root: Path, key: str | None,
+                     edition: Edition) -> tuple[dict[str, int], PageStarts] | None:
+    """The page map (and page starts) stored by a print build of the same inputs, if
+    any — and only if it gives a page (a positive number) to every article and block
+    of ``edition`` and each page start names one of its blocks: a damaged map is
+    laid out again, not trusted."""
     if key is None:
         return None
-    with suppress(OSError, ValueError):
+    with suppress(OSError, ValueError, TypeError, AttributeError, LookupError):
         data = json.loads(stamp.page_map_path(root, key).read_text(encoding="utf-8"))
-        if isinstance(data, dict) and all(
-                type(data.get(ident)) is int and data[ident] >= 1
-                for ident in render.model_ids(edition)):
-            return data
+        pages, starts = data["pages"], data["starts"]
+        ids = render.model_ids(edition)
+        if all(type(pages.get(ident)) is int and pages[ident] >= 1 for ident in ids):
+            known = set(ids)
+            read = {int(page): (ident, offset) for page, (ident, offset) in starts.items()}
+            if all(ident in known and type(offset) is int and offset > 0
+                   for ident, offset in read.values()):
+                return pages, read
     return None
 
 
-def _store_page_map(root: Path, key: str | None, page_of: dict[str, int]) -> None:
+def _store_page_map(root: Path, key: str | None, page_of: dict[str, int],
+                    starts: PageStarts) -> None:
     """Keep the page map for a later e-book-only build (a failure only costs a layout)."""
     if key is not None:
+        data = {"pages": page_of, "starts": {str(page): list(start)
+                                             for page, start in starts.items()}}
         with suppress(OSError, BuildError):
             output.write_atomic(stamp.page_map_path(root, key),
-                                json.dumps(page_of, sort_keys=True).encode("utf-8"))
+                                json.dumps(data, sort_keys=True).encode("utf-8"))
 
 
 def build(seed: stages.Seed, formats: list[str], out_dir: Path, *, key: str | None = None,
@@ -167,7 +179,8 @@ def build(seed: stages.Seed, formats: list[str], out_dir: Path, *, key: str | No
         seed.root / sidecar.fallback_font if sidecar.fallback_font else None))
     paths = {fmt: out_dir / f"{edition.meta.slug}.{fmt}" for fmt in ("pdf", "epub")
              if fmt in formats}
-    page_of = None if "pdf" in paths else _cached_page_map(seed.root, key, edition)
+    cached = None if "pdf" in paths else _cached_page_map(seed.root, key, edition)
+    page_of, starts = cached if cached is not None else (None, {})
     photos = {photo.path: photo.data for photo in sidecar.photos}  # the bytes checked
     parts: dict[Path, Path] = {}  # written, to be committed together (output.commit)
     try:
@@ -178,26 +191,29 @@ def build(seed: stages.Seed, formats: list[str], out_dir: Path, *, key: str | No
             html = pdf.print_html(edition, sidecar.layout, faces, photos, seed.root)
             if printer is not None:
                 log.info("Step 4 - Laying out the print edition (print process)")
-                page_of = pdf.page_map(printer.lay_out(html, seed.root, paths.get("pdf"),
-                                                       tell, edition_text(edition)), edition)
+                anchors, starts = printer.lay_out(html, seed.root, paths.get("pdf"),
+                                                  tell, edition_text(edition))
+                page_of = pdf.page_map(anchors, edition)
             else:
                 preload(seed.root)  # WeasyPrint is imported only when pages are laid out
                 with weasyprint_stages(on_stage):
                     log.info("Step 4 - Laying out the print edition")
                     document = pdf.lay_out(html, seed.root, edition_text(edition))
                     page_of = pdf.page_map(document, edition)
+                    starts = pdf.page_starts(document)
                     if "pdf" in paths:
                         log.info("Step 5 - Writing %s", paths["pdf"])
                         parts[paths["pdf"]] = output.write_part(
                             paths["pdf"], pdf.pdf_bytes(document))
-            _store_page_map(seed.root, key, page_of)
+            _store_page_map(seed.root, key, page_of, starts)
         if "epub" in paths:  # while the print process, if any, writes the PDF
             from . import epub
 
             tell("epub write")
             log.info("Step 5 - Writing the e-book")
             epub_part = output.write_part(paths["epub"], epub.make_epub(
-                edition, sidecar.layout, faces, page_of, root=seed.root, photos=photos))
+                edition, sidecar.layout, faces, page_of, root=seed.root, photos=photos,
+                starts=starts))
             parts[paths["epub"]] = epub_part
         if printer is not None and "pdf" in paths:
             pdf_part = printer.finish(tell)

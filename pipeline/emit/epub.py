@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import html as html_module
 import io
 import json
 import logging
@@ -224,6 +225,50 @@ def _insert_before(markup: Markup, marks: Mapping[str, Markup]) -> Markup:
     return Markup("".join(out))
 
 
+# A tag, an entity or a character of the e-book's XHTML, as ``_insert_inside`` reads it.
+_TOKEN = re.compile(r"<[^>]*>|&[#\w]+;|[^<&]", re.DOTALL)
+
+
+def _insert_inside(markup: Markup, ident: str, marks: Sequence[tuple[int, Markup]]) -> Markup:
+    """``markup`` with each mark inserted inside the element carrying ``ident``, before
+    the character that has ``offset`` non-space characters of the element's text
+    before it (text in an ``aria-hidden`` element is no part of it: the print edition
+    does not have it).  A mark past the element's text stands after its last
+    character."""
+    opening = re.search(rf'<[a-zA-Z][^>]*\bid="{re.escape(ident)}"[^>]*>', markup)
+    if opening is None or not marks:
+        return markup
+    pending = list(marks)
+    out = [markup[:opening.end()]]
+    depth, hidden, counted = 1, 0, 0
+    for token in _TOKEN.finditer(markup, opening.end()):
+        text = token[0]
+        if text.startswith("<"):
+            if text.startswith("</"):
+                depth -= 1
+                hidden = max(0, hidden - 1) if hidden else 0
+                if depth == 0:
+                    out.extend(mark for _, mark in pending)  # past the text: at its end
+                    pending = []
+                    out.append(markup[token.start():])
+                    break
+            elif not text.endswith("/>"):
+                depth += 1
+                if hidden or 'aria-hidden="true"' in text:
+                    hidden += 1
+            out.append(text)
+            continue
+        char = html_module.unescape(text)
+        if not hidden and not char.isspace():
+            while pending and pending[0][0] <= counted:
+                out.append(pending.pop(0)[1])
+            counted += 1
+        out.append(text)
+    else:
+        out.extend(mark for _, mark in pending)
+    return Markup("".join(out))
+
+
 # --- the files ------------------------------------------------------------------------
 
 
@@ -316,8 +361,11 @@ class _Article:
 
 
 def _article_documents(edition: Edition, layout: Layout, page_of: Mapping[str, int],
-                       images: _Images) -> list[_Article]:
-    """Every article as a content document, with its contents entry and page targets."""
+                       images: _Images,
+                       starts: Mapping[int, tuple[str, int]]) -> list[_Article]:
+    """Every article as a content document, with its contents entry and page targets:
+    a page marker before the block a page starts with (``page_marks``), or inside
+    the block at the character where the page begins (``starts``)."""
     parts = render.environment().get_template("epub/_parts.xhtml.j2").module
     rendered = [render.render_article(article, index, han_latin_space=layout.han_latin_space,
                                       image_src=images.src)
@@ -325,6 +373,14 @@ def _article_documents(edition: Edition, layout: Layout, page_of: Mapping[str, i
     # The ids each partial carries, in document order (an empty photo gap has none).
     ids = [[match[1] for match in _TAG_WITH_ID.finditer(html)] for html in rendered]
     marks = page_marks([ident for article_ids in ids for ident in article_ids], page_of)
+    inside: dict[str, list[tuple[int, int]]] = {}  # id -> (offset, page), by offset
+    known = {ident for article_ids in ids for ident in article_ids}
+    for page, (ident, offset) in sorted(starts.items()):
+        if ident in known and any(page in pages for pages in marks.values()):
+            for pages in marks.values():
+                if page in pages:
+                    pages.remove(page)
+            inside.setdefault(ident, []).append((offset, page))
     documents, play_order = [], 0
     for index, article in enumerate(edition.articles):
         href = f"{TEXT_DIR}/{render.article_id(index)}.xhtml"
@@ -334,7 +390,8 @@ def _article_documents(edition: Edition, layout: Layout, page_of: Mapping[str, i
         heads = dict(_section_heads(article, index))
         children, pages = [], []
         for ident in ids[index]:  # NCX play order follows the reading order
-            for page in marks.get(ident, ()):
+            within = [page for _, page in sorted(inside.get(ident, ()))]
+            for page in [*marks.get(ident, ()), *within]:
                 play_order += 1
                 pages.append(PageTarget(page, f"{href}#page-{page}", play_order))
             if ident in heads:
@@ -342,7 +399,11 @@ def _article_documents(edition: Edition, layout: Layout, page_of: Mapping[str, i
                 children.append(NavPoint(heads[ident], f"{href}#{ident}", play_order))
         html = _insert_before(rendered[index], {
             ident: Markup("").join(map(parts.pagebreak, marks[ident]))
-            for ident in ids[index] if ident in marks})
+            for ident in ids[index] if marks.get(ident)})
+        for ident in ids[index]:
+            if ident in inside:
+                html = _insert_inside(html, ident, [
+                    (offset, parts.pagebreak(page)) for offset, page in sorted(inside[ident])])
         data = _render("epub/article.xhtml.j2", lang=edition.meta.language, title=title,
                        css=[_relative(sheet, href) for sheet in STYLESHEETS], article=html)
         documents.append(_Article(
@@ -431,18 +492,21 @@ def _resources(edition: Edition, faces: Sequence[SubsetFace], articles: Sequence
 def package(edition: Edition, layout: Layout, faces: Sequence[SubsetFace],
             page_of: Mapping[str, int] | None = None, *,
             root: Path | None = None,
-            photos: Mapping[str, bytes] | None = None) -> dict[str, bytes]:
+            photos: Mapping[str, bytes] | None = None,
+            starts: Mapping[int, tuple[str, int]] | None = None) -> dict[str, bytes]:
     """Every file of the container, by its path in the zip.
 
     ``root`` is the project folder that sidecar image paths are relative to
     (by default the project's, as for the print edition); ``photos`` holds their
-    checked bytes (``settings.Photo.data``), which are used rather than the files.
+    checked bytes (``settings.Photo.data``), which are used rather than the files;
+    ``starts``: where the printed pages that begin inside a block begin
+    (``pdf.page_starts``), so that their markers stand at that character.
     """
     meta = edition.meta
     if not edition.articles:  # the contents would be an empty list, which EPUB forbids
         raise BuildError("the edition has no articles: there is nothing to put in the e-book")
     images = _Images((root or render.LAYOUTS.parent).resolve(), photos or {})
-    articles = _article_documents(edition, layout, page_of or {}, images)
+    articles = _article_documents(edition, layout, page_of or {}, images, starts or {})
     pages = [target for entry in articles for target in entry.pages]
     spine = [*_front_matter(edition, articles, pages), *(entry.item for entry in articles),
              _imprint(edition, faces)]
@@ -491,9 +555,11 @@ def _pack(files: Mapping[str, bytes], when: datetime.datetime) -> bytes:
 
 def make_epub(edition: Edition, layout: Layout, faces: Sequence[SubsetFace],
               page_of: Mapping[str, int] | None = None, *, root: Path | None = None,
-              photos: Mapping[str, bytes] | None = None) -> bytes:
+              photos: Mapping[str, bytes] | None = None,
+              starts: Mapping[int, tuple[str, int]] | None = None) -> bytes:
     """The e-book's bytes (see ``write_epub``)."""
-    return _pack(package(edition, layout, faces, page_of, root=root, photos=photos),
+    return _pack(package(edition, layout, faces, page_of, root=root, photos=photos,
+                         starts=starts),
                  build_time(edition.meta, render.revision(edition)))
 
 

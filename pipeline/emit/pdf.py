@@ -474,6 +474,55 @@ def anchor_pages(document: Document) -> dict[str, int]:
     return found
 
 
+# The id of a body block (render.block_id): the element whose text offsets a page start.
+_BLOCK_ID = re.compile(r"a\d+-b\d+")
+
+
+def page_starts(document: Document) -> dict[int, tuple[str, int]]:
+    """Where each printed page that begins inside a block begins: page (1-based) ->
+    (the block's id, how many of its non-space characters stand on earlier pages).
+
+    The first text of a page is read from its line boxes in order; text a style
+    generates (list markers, ``::before``) and a table's head repeated on the next
+    page are no part of the block's text and are not counted, so the offset points
+    into the same characters the e-book's block holds (``epub``'s inline page marks).
+    A page whose first text starts its block is not listed: its mark stands before
+    the block, from the anchors (``anchor_pages``)."""
+    from weasyprint.formatting_structure import boxes
+
+    consumed: dict[str, int] = {}
+    starts: dict[int, tuple[str, int]] = {}
+
+    def walk(box: object, block: str | None, page: int, state: dict) -> None:
+        element = getattr(box, "element", None)
+        tag = getattr(box, "element_tag", "") or ""
+        if "::" in tag:
+            return  # generated content
+        ident = element.get("id") if element is not None else None
+        if ident and _BLOCK_ID.fullmatch(ident) and "::" not in tag:
+            block = ident
+        if tag == "thead" and block is not None and consumed.get(block, 0):
+            return  # a table's head, repeated at the top of the next page
+        if isinstance(box, boxes.TextBox):
+            if block is None:
+                return
+            count = sum(not char.isspace() for char in box.text)
+            if not count:
+                return
+            if not state["seen"]:
+                state["seen"] = True
+                if consumed.get(block, 0):
+                    starts[page] = (block, consumed[block])
+            consumed[block] = consumed.get(block, 0) + count
+            return
+        for child in getattr(box, "children", ()):
+            walk(child, block, page, state)
+
+    for number, page in enumerate(document.pages, start=1):
+        walk(page._page_box, None, number, {"seen": False})
+    return starts
+
+
 def page_map(document: Document | dict[str, int], edition: model.Edition) -> dict[str, int]:
     """1-based page of every article and block id of ``edition`` in ``document``
     (or in its ``anchor_pages``).

@@ -18,7 +18,7 @@ most of the other's pages as Python touches their reference counts (measured:
 that cost as much as it saved).
 
 Messages on the pipe, each a tuple: to the print process ``(html, root, pdf, text)``
-or ``None`` (no work: end); from it ``("stage", name)``, ``("pages", anchors)``,
+or ``None`` (no work: end); from it ``("stage", name)``, ``("pages", (anchors, starts))``,
 ``("done", part or None)`` or ``("error", exception)``.
 """
 
@@ -88,7 +88,7 @@ def _serve(conn: Connection, theirs: Connection, root: str, parent: int) -> None
         html, root_path, pdf_path, expected = work
         with progress.weasyprint_stages(lambda stage: send(("stage", stage))):
             document = pdf.lay_out(html, root_path, expected)
-            send(("pages", pdf.anchor_pages(document)))
+            send(("pages", (pdf.anchor_pages(document), pdf.page_starts(document))))
             part = None
             if pdf_path is not None:
                 part = output.write_part(pdf_path, pdf.pdf_bytes(document))
@@ -147,10 +147,12 @@ class PrintProcess:
                 return message
 
     def lay_out(self, html: str, root: Path, pdf_path: Path | None,
-                on_stage: Callable[[str], None], expected: str | None = None) -> dict[str, int]:
+                on_stage: Callable[[str], None], expected: str | None = None,
+                ) -> tuple[dict[str, int], dict[int, tuple[str, int]]]:
         """Lay the print HTML out there (checked against ``expected``, the model's
         text: ``pdf.lay_out``), and write the PDF for ``pdf_path`` if given; return
-        the page each anchor starts on (``pdf.anchor_pages``) as soon as the pages
+        the page each anchor starts on (``pdf.anchor_pages``) and where the pages
+        that begin inside a block begin (``pdf.page_starts``) as soon as the pages
         are laid out."""
         self._conn.send((html, root, pdf_path, expected))
         return self._receive("pages", on_stage)[1]
