@@ -25,9 +25,11 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 import jinja2
+import jinja2.runtime
 from markupsafe import Markup
 
 from . import fonts, model, typography
@@ -360,7 +362,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["typeset"] = typography.typeset
+    env.filters["typeset"] = _typeset
     env.filters["ui"] = ui_text
     env.filters["run_text"] = run_text
     env.globals.update(
@@ -376,17 +378,29 @@ def _environment() -> jinja2.Environment:
 def render_article(article: model.Article, index: int, *,
                    han_latin_space: str = typography.DEFAULT_HAN_LATIN_SPACE,
                    image_src: Callable[[str], str] = str,
-                   tables: dict[int, TableSetting] | None = None) -> Markup:
+                   tables: dict[int, TableSetting] | None = None,
+                   whole_runs: bool = False) -> Markup:
     """One article as an XHTML ``<article id="a{index}">`` fragment.
 
     ``image_src`` turns an ``Image.path`` (relative to the project root) into the
     ``src`` the output uses; by default the path itself.  ``tables``: how the
     tables are set (``table_setting``), by block number; a table without one is
-    left to the reader's automatic layout (the e-book).
+    left to the reader's automatic layout (the e-book).  ``whole_runs``: the
+    Han/Western gap marked on whole Western runs (``typography.typeset``), the
+    e-book's way; print marks the character before the boundary, which
+    ``emit.cjk_justify`` draws as character spacing in the PDF.
     """
     template = environment().get_template("article.html.j2")
     return Markup(template.render(article=article, index=index, hls=han_latin_space,
-                                  image_src=image_src, tables=tables or {}))
+                                  image_src=image_src, tables=tables or {},
+                                  whole_runs=whole_runs))
+
+
+@jinja2.pass_context
+def _typeset(context: jinja2.runtime.Context, text: str, **options: Any) -> Markup:
+    """The ``typeset`` filter: ``typography.typeset``, with the template's
+    ``whole_runs`` (the e-book's Han/Western gaps; see ``render_article``)."""
+    return typography.typeset(text, whole_runs=bool(context.get("whole_runs")), **options)
 
 
 # --- the print page ------------------------------------------------------------

@@ -12,6 +12,12 @@ Out: ``markupsafe.Markup``: the same text, HTML-escaped, with ``<span>``
      ``<span class="hl">``  the Han/Western gap (clreq §3.2.2): trailing
                             letter-spacing on the character before a
                             Han/Latin or Han/digit boundary;
+     ``<span class="lt">``  the same gap for the e-book (``whole_runs``): a
+                            whole Western run next to Han, with ``gb``/``ga``
+                            for a gap before/after it, so that no word or
+                            number is parted by markup (a screen reader reads
+                            2020, not 202 and 0); the reading system draws the
+                            gap (``text-autospace``) or the run's margins do;
      ``<span class="nb">``  no line break inside (``white-space: nowrap``):
                             "——" and "……" (clreq §3.1.7, never split), and
                             the last two Han characters of a paragraph with
@@ -193,8 +199,34 @@ def _hl_open_tag(han_latin_space: str) -> Markup | None:
         HAN_LATIN_SPACE_PROPERTY, han_latin_space)
 
 
+# Marks inside a Western word or number (3.5, 1,000, 10:30, COVID-19, don't).
+_INSIDE_WESTERN = frozenset(".,:/-'+_&")
+
+
+def _western_runs(text: str, gaps: set[int]) -> dict[int, tuple[int, str]]:
+    """The Western runs that meet Han at a gap, by start: (end, classes) — ``gb`` when
+    Han stands before the run, ``ga`` when Han follows it."""
+    runs: dict[int, tuple[int, str]] = {}
+    i = 0
+    while i < len(text):
+        if not is_western(text[i]):
+            i += 1
+            continue
+        start = i
+        while i < len(text) and (is_western(text[i]) or (
+                text[i] in _INSIDE_WESTERN and i + 1 < len(text) and is_western(text[i + 1]))):
+            i += 1
+        sides = ["gb"] if start - 1 in gaps else []
+        if i - 1 in gaps:
+            sides.append("ga")
+        if sides:
+            runs[start] = (i, " ".join(sides))
+    return runs
+
+
 def typeset(text: str, *, han_latin_space: str = DEFAULT_HAN_LATIN_SPACE,
-            paragraph_end: bool = True, before: str = "", after: str = "") -> Markup:
+            paragraph_end: bool = True, before: str = "", after: str = "",
+            whole_runs: bool = False) -> Markup:
     """Return ``text`` as escaped HTML with the clreq marks described above.
 
     ``han_latin_space`` is the Han/Western gap; "0" emits no gap marks.
@@ -204,7 +236,9 @@ def typeset(text: str, *, han_latin_space: str = DEFAULT_HAN_LATIN_SPACE,
     side in the same line of text (the byline before the lead, a bold or linked
     run): a punctuation pair or a Han/Western boundary across the edge is marked
     on this side as it would be inside one run (clreq wants 1.5em for ）“ whether or
-    not a span parts the marks); only their nearest characters are read.  Never
+    not a span parts the marks); only their nearest characters are read.
+    ``whole_runs`` marks each Han/Western gap on the whole Western run (``lt``)
+    instead of on the character before the boundary (``hl``): the e-book's way.  Never
     raises for any ``text``; raises ValueError if ``han_latin_space`` is not a
     CSS length.
     """
@@ -217,9 +251,19 @@ def typeset(text: str, *, han_latin_space: str = DEFAULT_HAN_LATIN_SPACE,
 
     compressed = inside(_compressed(context))
     gaps = inside(_han_latin_gaps(context)) if hl_tag is not None else set()
+    runs: dict[int, tuple[int, str]] = {}
+    if whole_runs and hl_tag is not None:
+        # The gaps with the neighbours' (index -1: Han just before the text).
+        runs = _western_runs(text, {i - shift for i in _han_latin_gaps(context)})
+        gaps = set()
     keep = _keep_together(text, paragraph_end)
+    if runs:  # a run inside a no-break range (none is known) keeps the range, no gap
+        runs = {start: (end, sides) for start, (end, sides) in runs.items()
+                if not any(a < end and start < b for a, b in keep)}
     starts = {start for start, _ in keep}
     ends = {end for _, end in keep}
+    run_ends = {end for end, _ in runs.values()}
+    lt_style = "" if han_latin_space == DEFAULT_HAN_LATIN_SPACE else han_latin_space
 
     parts: list[Markup] = []
     plain_start = 0  # start of the pending run of unmarked characters
@@ -231,17 +275,27 @@ def typeset(text: str, *, han_latin_space: str = DEFAULT_HAN_LATIN_SPACE,
     for i, char in enumerate(text):
         opens = i in starts
         tag = _OPEN_PC if i in compressed else hl_tag if i in gaps else None
-        if opens or tag is not None or i in ends:
+        if opens or tag is not None or i in ends or i in runs or i in run_ends:
             flush(i)
             plain_start = i
-        if i in ends:
+        if i in ends or i in run_ends:
             parts.append(_CLOSE)
         if opens:
             parts.append(_OPEN_NB)
+        if i in runs:
+            parts.append(_lt_open_tag(runs[i][1], lt_style))
         if tag is not None:
             parts.append(tag + escape(char) + _CLOSE)
             plain_start = i + 1
     flush(len(text))
-    if len(text) in ends:
+    if len(text) in ends or len(text) in run_ends:
         parts.append(_CLOSE)
     return Markup("").join(parts)
+
+
+def _lt_open_tag(sides: str, space: str) -> Markup:
+    """The opening tag of a whole Western run with its gap sides (see ``typeset``)."""
+    if not space:
+        return Markup('<span class="lt {}">').format(sides)
+    return Markup('<span class="lt {}" style="{}: {}">').format(
+        sides, HAN_LATIN_SPACE_PROPERTY, space)

@@ -603,3 +603,25 @@ def test_a_page_marker_inside_a_block_counts_its_text_as_print_does():
         assert expected in out, (offset, out)
         assert out.replace(str(mark), "") == str(markup)
     assert epub._insert_inside(markup, "a9", [(1, mark)]) == markup  # no such id
+
+
+def test_no_word_or_number_is_parted_by_markup(seed_book):
+    """#12: the Han/Western gap marks whole Western runs, so a reading system's
+    accessibility tree reads 2020 and App whole: no two text nodes of a block meet
+    between two Western characters (or inside a number: 3.5, 1,000)."""
+    from pipeline.typography import is_western
+
+    inside = set(".,:/-'+")
+    blocks = {f"{{{NS['x']}}}{tag}" for tag in ("p", "h1", "h2", "h3", "li", "td", "th", "dt", "dd")}
+    junctions = 0
+    for name in seed_book.articles():
+        for block in seed_book.xml(name).iter(*blocks):
+            pieces = [piece for piece in block.itertext() if piece]
+            for left, right in zip(pieces, pieces[1:]):
+                junctions += 1
+                a, b = left[-1], right[0]
+                assert not ((is_western(a) or a in inside) and is_western(b)
+                            or is_western(a) and b in inside), (name, left, right)
+    assert junctions > 100  # the spans are there (gaps, compressed pairs), only not in words
+    text = "".join(seed_book.read(name).decode() for name in seed_book.articles())
+    assert 'class="lt' in text and 'class="hl"' not in text

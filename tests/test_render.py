@@ -75,7 +75,11 @@ def test_environment_contract():
     env = render.environment()
     assert env.autoescape("article.html.j2") and env.autoescape("x.xhtml")
     assert env.undefined is jinja2.StrictUndefined
-    assert env.filters["typeset"] is typography.typeset
+    # typeset is typography.typeset, told by the template whether it is the e-book's
+    template = env.from_string("{{ t | typeset(paragraph_end=false) }}")
+    assert template.render(t="2020年") == str(typography.typeset("2020年", paragraph_end=False))
+    assert template.render(t="2020年", whole_runs=True) == str(
+        typography.typeset("2020年", paragraph_end=False, whole_runs=True))
     assert env.trim_blocks and env.lstrip_blocks
     assert env.loader.searchpath == [str(render.LAYOUTS)]
 
@@ -417,3 +421,14 @@ def test_a_salutation_is_flush_left_and_an_authors_name_stands_on_its_own_line()
     css = (ROOT / "layouts" / "typography.css").read_text(encoding="utf-8")
     assert re.search(r"p\.salutation\s*\{\s*text-indent:\s*0", css)
     assert re.search(r"p\.byline-only\.author\s*\{[^}]*text-align:\s*center", css)
+
+
+def test_the_ebook_marks_whole_western_runs_and_print_the_character_before():
+    article = Article(Headline(("2022年标题",)), (
+        Paragraph((Text("增长3.5%的App"), Link("COVID-19", URL), Text("检测")), S),), S)
+    ebook = str(render.render_article(article, 0, whole_runs=True))
+    assert '<span class="lt ga">2022</span>年' in ebook
+    assert '增长<span class="lt gb ga">3.5%</span>的<span class="lt gb">App</span>' in ebook
+    assert '<span class="lt ga">COVID-19</span></a>检测' in ebook and 'class="hl"' not in ebook
+    printed = str(render.render_article(article, 0))
+    assert '202<span class="hl">2</span>年' in printed and 'class="lt' not in printed

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from markupsafe import Markup
 
 from pipeline import typography
-from pipeline.typography import CLOSING, OPENING, STOPS, typeset
+from pipeline.typography import CLOSING, OPENING, STOPS, is_han, is_western, typeset
 
 SPAN = re.compile(r'<span class="(pc|hl|nb)"(?: style="[^"]*")?>')
 
@@ -251,3 +251,36 @@ def test_two_runs_are_marked_as_one(text, cut):
     second = _marked(str(typeset(right, paragraph_end=False, before=left)))
     for kind in ("pc", "hl"):
         assert first[kind] | {i + cut for i in second[kind]} == whole[kind], (left, right)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2020年", '<span class="lt ga">2020</span>年'),
+    ("年2020", '年<span class="lt gb">2020</span>'),
+    ("增长3.5%的", '增长<span class="lt gb ga">3.5%</span>的'),
+    ("用COVID-19检测", '用<span class="lt gb ga">COVID-19</span>检测'),
+    ("ABC 123", "ABC 123"),
+])
+def test_whole_runs_mark_the_gap_on_the_whole_western_run(text, expected):
+    assert str(typeset(text, paragraph_end=False, whole_runs=True)) == expected
+
+
+@given(chinese_like, st.integers(min_value=0, max_value=40))
+def test_whole_runs_never_part_a_western_word(text, cut):
+    cut = min(cut, len(text))
+    pieces = [typeset(text[:cut], paragraph_end=False, after=text[cut:], whole_runs=True),
+              typeset(text[cut:], before=text[:cut], whole_runs=True)]
+    markup = "".join(map(str, pieces))
+    assert text_of(markup) == text and 'class="hl"' not in markup
+    ElementTree.fromstring(f"<div>{markup}</div>")
+    # Text nodes never meet between two Western characters, except where the runs do.
+    nodes = [node for node in re.split(r"<[^>]*>", markup) if node]
+    position = 0
+    for node in nodes[:-1]:
+        position += len(html.unescape(node))
+        if position == cut:
+            continue  # the two runs' own edge
+        assert not (is_western(text[position - 1]) and is_western(text[position])), (text, node)
+    # every gap is still marked: a Western run meeting Han carries its side
+    for i in range(len(text) - 1):
+        if is_han(text[i]) and is_western(text[i + 1]) and i + 1 != cut:
+            assert re.search(r'<span class="lt gb[^"]*">' + re.escape(html.escape(text[i + 1], quote=False)), markup)

@@ -368,7 +368,7 @@ def _article_documents(edition: Edition, layout: Layout, page_of: Mapping[str, i
     the block at the character where the page begins (``starts``)."""
     parts = render.environment().get_template("epub/_parts.xhtml.j2").module
     rendered = [render.render_article(article, index, han_latin_space=layout.han_latin_space,
-                                      image_src=images.src)
+                                      image_src=images.src, whole_runs=True)
                 for index, article in enumerate(edition.articles)]
     # The ids each partial carries, in document order (an empty photo gap has none).
     ids = [[match[1] for match in _TAG_WITH_ID.finditer(html)] for html in rendered]
