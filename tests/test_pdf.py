@@ -536,3 +536,88 @@ def test_each_ebook_page_marker_stands_where_its_printed_page_begins(built: Buil
         assert "".join(after.split())[:6] == printed, (number, name)
         checked += 1
     assert checked == len(built.plumber.pages) - 1
+
+
+# --- bounded work per line and per leader (README, "Limits") -------------------
+
+
+def leaders(document) -> list[tuple[str, list[tuple[float, float]]]]:
+    """Each dot leader of ``document``: its text boxes' text, and their left and right
+    edges."""
+    found = []
+    for page in document.pages:
+        for box in boxes(page._page_box):
+            if getattr(box, "is_leader", False):
+                found.append(("".join(child.text for child in box.children),
+                              sorted((child.position_x, child.position_x + child.width)
+                                     for child in box.children)))
+    return found
+
+
+def test_a_contents_leader_is_one_box_with_the_dots_in_their_places(built: Built,
+                                                                     monkeypatch):
+    """``pdf.one_box_per_leader``: one text box a contents line, holding as many dots as
+    WeasyPrint's box per dot, from the same left edge to the same right edge."""
+    ours = leaders(built.document)
+    assert ours and all(len(edges) == 1 for _, edges in ours)
+    from weasyprint.layout import inline
+
+    monkeypatch.setattr(inline, "handle_leader", inline.handle_leader.__wrapped__)
+    theirs = leaders(pdf.render_document(built.edition, built.layout, built.faces))
+    assert len(theirs) == len(ours)
+    for (text, (edge,)), (dots, edges) in zip(ours, theirs):
+        assert text == dots and len(edges) > 1
+        assert edge[0] == pytest.approx(edges[0][0]) and edge[1] == pytest.approx(edges[-1][1])
+
+
+def test_a_long_unbroken_run_makes_the_same_lines_a_line_at_a_time(font_cache, monkeypatch):
+    """``pdf.bounded_line_breaking``: a 12,000-letter run with no break opportunity
+    (broken anywhere by ``overflow-wrap``) is laid out in the same lines, and the
+    same letters, as when WeasyPrint hands Pango the whole rest of it for every line."""
+    import random
+
+    from weasyprint.layout import inline
+
+    letters = random.Random(13).choices("abcdefghijklmnopqrstuvwxyz0123456789", k=12_000)
+    run = "".join(letters)
+    article = Article(Headline(("长串",)), (Paragraph((Text(run),), Span(3, 3)),), Span(1, 3))
+    edition = Edition(Meta("某报", "2022-03-31"), (article,))
+    faces = subsets(edition, font_cache)
+
+    def lines(document) -> list[tuple[str, float]]:
+        """The paragraph's text boxes, page by page: their text and height on the page."""
+        found = []
+        for page in document.pages:
+            for block in boxes(page._page_box):
+                element = getattr(block, "element", None)
+                if element is not None and element.get("id") == "a0-b0" and \
+                        not getattr(block, "text", None):
+                    found += [(box.text, round(box.position_y, 3)) for box in boxes(block)
+                              if isinstance(getattr(box, "text", None), str)]
+                    break
+        return found
+
+    pdf.bounded_line_breaking()
+    bounded = lines(pdf.render_document(edition, Layout(), faces))
+    assert "".join(text for text, _ in bounded) == run and len(bounded) > 100
+    monkeypatch.setattr(inline, "split_first_line", inline.split_first_line.__wrapped__)
+    assert lines(pdf.render_document(edition, Layout(), faces)) == bounded
+
+
+def test_page_references_follow_added_pages():
+    """``pdf.page_references_once``: the kept list is made again when a page is added."""
+    import pydyf
+
+    pdf.page_references_once()
+    document = pydyf.PDF()
+    document.add_page(pydyf.Dictionary({"Type": "/Page"}))
+    first = document.page_references
+    assert document.page_references is first and len(first) == 1
+    document.add_page(pydyf.Dictionary({"Type": "/Page"}))
+    again = document.page_references
+    assert len(again) == 2 and again[0] == first[0] and again[1] != first[0]
+
+
+def test_a_refusal_with_nothing_recorded_is_still_one_line():
+    assert "asked for a resource" in str(pdf._refusal([]))
+    assert "asked for http://x" in str(pdf._refusal(["http://x"]))

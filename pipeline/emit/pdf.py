@@ -106,10 +106,8 @@ def fewer_repaginations() -> None:
         if previous == page_counter_values:
             return
         item.cached_page_counter_values = copy.deepcopy(page_counter_values)
-        for (_, css_token), lookup in self.counter_lookup_items.items():
-            missing = lookup.missing_target_counters.get(anchor_name)
-            if css_token != "content" or missing is None:
-                continue
+        for lookup in _lookups_of(self).get(anchor_name, ()):
+            missing = lookup.missing_target_counters[anchor_name]
             if lookup.page_maker_index is None or lookup.page_maker_index >= len(page_maker):
                 lookup.pending = True  # laid out later: it reads the new values then
                 continue
@@ -119,6 +117,22 @@ def fewer_repaginations() -> None:
                     page_maker[lookup.page_maker_index][-1]["content_changed"] = True
                     lookup.parse_again(item.cached_page_counter_values)
                     break
+
+    def _lookups_of(self) -> dict[str, list]:
+        # WeasyPrint scans every lookup item for every anchor whose page it learns:
+        # quadratic in the articles (3.4 s of a 2,000-article build).  The items
+        # are all collected before pagination starts; they are indexed by the
+        # anchors they wait for, in their own order, and indexed again if more come.
+        items = self.counter_lookup_items
+        known = getattr(self, "paiban_lookups", None)
+        if known is None or known[0] != len(items):
+            index: dict[str, list] = {}
+            for (_, css_token), lookup in items.items():
+                if css_token == "content":
+                    for anchor in lookup.missing_target_counters:
+                        index.setdefault(anchor, []).append(lookup)
+            known = self.paiban_lookups = (len(items), index)
+        return known[1]
 
     collect = collector.collect_missing_counters
 
@@ -145,6 +159,108 @@ def fewer_repaginations() -> None:
 
     collector.cache_target_page_counters = cache_target_page_counters
     collector.collect_missing_counters = collect_missing_counters
+
+
+@functools.cache
+def one_box_per_leader() -> None:
+    """Make a dot leader one text box, not one box per dot.
+
+    The contents' lines end in ``leader(dotted)`` (``print.css``).  WeasyPrint 70
+    (``layout.leader.handle_leader``) fills the gap with a copy of the leader's
+    text box for every dot, each laid out, given a background and drawn as its own
+    text object: about a hundred boxes a line.  With 2,000 articles that was
+    217,000 boxes, and drawing them alone took a quarter of the build.  Here the
+    same dots — the same count, from the same right edge, at the same pitch — are
+    one box holding the leader text repeated, laid out by Pango once.  The PDF
+    draws the same glyphs at the same places (the pitch is the text's advance, so
+    the repeated text puts each dot where its copy stood), as one string.  Guarded
+    like ``embed_subsets_as_is``; ``tests/test_pdf.py`` checks the contents'
+    numbers and leaders.
+    """
+    from weasyprint.layout import inline, leader
+
+    if not callable(getattr(inline, "handle_leader", None)) or \
+            not callable(getattr(leader, "leader_index", None)):
+        raise RuntimeError("weasyprint.layout.inline.handle_leader is gone: "
+                           f"paiban needs weasyprint=={cjk_justify.PINNED_WEASYPRINT}")
+    handle = inline.handle_leader
+
+    def handle_leader(context, line, containing_block) -> None:
+        index, leader_box = leader.leader_index(line)
+        if index is None or not leader_box.children or line.style["direction"] != "ltr":
+            handle(context, line, containing_block)
+            return
+        text_box, = leader_box.children
+        handle(context, line, containing_block)  # places the copies (cheap: no layout)
+        copies = leader_box.children
+        if len(copies) < 2:
+            return
+        left = min(copies, key=lambda box: box.position_x)
+        dots, _, _ = inline.split_text_box(
+            context, text_box.copy_with_text(text_box.text * len(copies)), None, 0)
+        if dots is None:
+            return
+        dots.position_x, dots.position_y = left.position_x, left.position_y
+        leader_box.children = (dots,)
+
+    handle_leader.__wrapped__ = handle  # type: ignore[attr-defined]
+    inline.handle_leader = handle_leader
+
+
+#: ``bounded_line_breaking``: the text handed to Pango for one line is at most this
+#: many times WeasyPrint's own draft (``split_first_line``'s "magic ratio": about two
+#: lines of Latin, four of Han), and never less than ``_LINE_TEXT_MIN`` characters.
+_LINE_TEXT_DRAFTS = 16
+_LINE_TEXT_MIN = 4096
+
+
+@functools.cache
+def bounded_line_breaking() -> None:
+    """Make each line of a long text cost the line's length, not the paragraph's.
+
+    WeasyPrint 70 breaks a text box into lines one at a time, handing Pango the
+    whole rest of the box for each (``layout.inline.split_text_box`` ->
+    ``text.line_break.split_first_line``).  It tries a short draft first (a couple
+    of lines' worth), but falls back to the whole rest when the draft holds no
+    break opportunity after its first line — a run of Latin letters, digits or a
+    URL, which ``overflow-wrap: break-word`` then breaks anywhere.  Each line then
+    costs the length of the rest: measured, an unbroken 100,000-character run took
+    110-160 s and 200,000 characters 500 s.  Here a long text is given to
+    ``split_first_line`` cut to a prefix many lines long; Pango breaks lines
+    greedily, so the first line of the prefix is the first line of the whole text
+    as long as it ends well before the cut.  When it does not (the prefix is one
+    line, or the break is in its second half) the whole text is used, as before.
+    Normal text breaks within WeasyPrint's own draft, which the prefix contains:
+    the same lines, the same PDF bytes.  Guarded like ``embed_subsets_as_is``;
+    ``tests/test_hostile.py`` checks that every letter of a long run is laid out.
+    """
+    from math import inf
+
+    from weasyprint.layout import inline
+
+    split = getattr(inline, "split_first_line", None)
+    if not callable(split) or not callable(getattr(inline, "split_text_box", None)):
+        raise RuntimeError("weasyprint.layout.inline.split_first_line is gone: "
+                           f"paiban needs weasyprint=={cjk_justify.PINNED_WEASYPRINT}")
+
+    def split_first_line(text, style, context, max_width, justification_spacing,
+                         is_line_start=True, minimum=False):
+        size = style["font_size"]
+        if (max_width is not None and max_width != inf and size and len(text) > _LINE_TEXT_MIN
+                and style["white_space"] in ("normal", "pre-wrap", "pre-line")):
+            chars = max(_LINE_TEXT_MIN, int(max_width / size * 4) * _LINE_TEXT_DRAFTS)
+            if len(text) > 2 * chars:
+                found = split(text[:chars], style, context, max_width, justification_spacing,
+                              is_line_start, minimum)
+                # resume_index counts UTF-8 bytes: at most half the prefix's characters
+                # is at most half the prefix, whatever the script.
+                if found[2] is not None and found[2] <= chars // 2:
+                    return found
+        return split(text, style, context, max_width, justification_spacing,
+                     is_line_start, minimum)
+
+    split_first_line.__wrapped__ = split  # type: ignore[attr-defined]
+    inline.split_first_line = split_first_line
 
 
 @functools.cache
@@ -201,6 +317,35 @@ def serialize_once() -> None:
 
     write_once.__wrapped__ = write  # type: ignore[attr-defined]
     pydyf.PDF.write = write_once
+
+
+@functools.cache
+def page_references_once() -> None:
+    """Make pydyf list the pages' references once per page count, not once per use.
+
+    ``pydyf.PDF.page_references`` builds a tuple of every page's reference each
+    time it is read, and WeasyPrint 70 reads it for every tagged element and every
+    link (``pdf/tags.py``, ``pdf/anchors.py``) to take one item: pages x elements.
+    With 2,000 articles on 300 pages that was 90,000 tuples of 300.  Here the tuple
+    is kept until a page is added.  The same references, the same bytes.  Guarded
+    like ``serialize_once``.
+    """
+    import pydyf
+
+    listed = pydyf.PDF.__dict__.get("page_references")
+    if not isinstance(listed, property):
+        raise RuntimeError("pydyf.PDF.page_references is gone: paiban needs the pydyf "
+                           "that weasyprint==" + cjk_justify.PINNED_WEASYPRINT + " pins")
+
+    def page_references(self) -> tuple[bytes, ...]:
+        kids = self.pages["Kids"]
+        known = self.__dict__.get("paiban_page_references")
+        if known is None or known[0] is not kids or known[1] != len(kids):
+            known = (kids, len(kids), listed.fget(self))
+            self.__dict__["paiban_page_references"] = known
+        return known[2]
+
+    pydyf.PDF.page_references = property(page_references, doc=listed.__doc__)
 
 
 @functools.cache
@@ -345,7 +490,11 @@ _QUIET = _QuietAfterRefusal()
 
 
 def _refusal(refused: list[str]) -> BuildError:
-    return BuildError(f"the print layout asked for {refused[0]}, which is not one of the "
+    """The one line for a resource the guarded fetcher refused (``refused``: what it
+    refused, in order; empty when WeasyPrint stopped on a fetch that never reached
+    the fetcher's list)."""
+    asked = refused[0] if refused else "a resource"
+    return BuildError(f"the print layout asked for {asked}, which is not one of the "
                       "edition's fonts or checked photos (a photo may not load other files "
                       "or URLs)")
 
@@ -403,7 +552,10 @@ def lay_out(html: str, root: Path | None = None, expected: str | None = None) ->
     cjk_justification()
     embed_subsets_as_is()
     fewer_repaginations()
+    bounded_line_breaking()
+    one_box_per_leader()
     serialize_once()
+    page_references_once()
     from weasyprint.urls import FatalURLFetchingError
 
     base = (root or Path(__file__).resolve().parents[2]).resolve()
@@ -555,5 +707,6 @@ def write_pdf(edition: model.Edition, layout: Layout, faces: Iterable[fonts.Subs
 
 
 __all__ = ["PDF_OPTIONS", "PrintResult", "anchor_pages", "guarded_fetcher", "lost_text", "pdf_bytes", "photo_url", "cjk_justification", "fewer_repaginations",
+           "bounded_line_breaking", "one_box_per_leader", "page_references_once",
            "lay_out", "serialize_once",
            "page_map", "print_html", "render_document", "write_pdf"]
