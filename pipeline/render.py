@@ -250,6 +250,7 @@ class TableSetting:
     widths: tuple[float, ...]  # each column's share of the table's width, percent
     size_pt: float  # type size: TABLE_PT, less for a table too dense for it
     modes: tuple[str, ...]  # cell_modes, short columns allowed to wrap if still too dense
+    fits: bool = True  # False: even so its columns' least widths overrun the width
 
     @property
     def style(self) -> str:
@@ -307,7 +308,52 @@ def table_setting(table: model.Table, width_pt: float, measure: Measure) -> Tabl
     else:
         spare, wants = width_pt - sum(least), [m - n for m, n in zip(most, least)]
         widths = [n + spare * want / sum(wants) for n, want in zip(least, wants)]
-    return TableSetting(tuple(100 * w / sum(widths) for w in widths), size, tuple(modes))
+    return TableSetting(tuple(100 * w / sum(widths) for w in widths), size, tuple(modes),
+                        fits=sum(least) <= width_pt)
+
+
+#: A first column at most this share of the width is repeated in every band of a
+#: table too wide for the page (``table_parts``): it names the rows.
+_STUB_SHARE = 1 / 3
+
+
+def table_parts(table: model.Table, width_pt: float,
+                measure: Measure) -> tuple[tuple[model.Table, TableSetting], ...]:
+    """How the print edition sets ``table``: as itself (``table_setting``), or — when
+    its columns cannot fit ``width_pt`` even at the least type size, wrapping
+    anywhere — as bands of columns, one table under the other, each as wide as the
+    page, read as continued tables are: the header over every band and the first
+    column, which names the rows, repeated at the start of each (when it is
+    narrow enough).  A 3,000-column table was one black block of overprinted
+    cells; in bands it is read band by band.
+    """
+    setting = table_setting(table, width_pt, measure)
+    if setting.fits or len(table.header) < 2:
+        return ((table, setting),)
+    least, _ = _extents(table, list(cell_modes(table)), measure)
+    need = [w * TABLE_PT + 2 * TABLE_PAD_PT + TABLE_RULE_PT for w in least]
+    stub = [0] if need[0] <= width_pt * _STUB_SHARE else []
+    bands: list[list[int]] = []
+    used = width_pt  # the first column opens the first band
+    for column in range(len(stub), len(need)):
+        if used + need[column] > width_pt:
+            bands.append([])
+            used = sum(need[c] for c in stub)
+        bands[-1].append(column)
+        used += need[column]
+    parts = []
+    for band in bands:
+        part = _columns(table, stub + band)
+        parts.append((part, table_setting(part, width_pt, measure)))
+    return tuple(parts)
+
+
+def _columns(table: model.Table, columns: list[int]) -> model.Table:
+    """``table`` with only ``columns`` (a short row's missing cells empty)."""
+    def pick(row: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(row[c] if c < len(row) else "" for c in columns)
+
+    return model.Table(pick(table.header), tuple(map(pick, table.rows)), table.span)
 
 
 def name_cell(names: tuple[str, ...]) -> int:
@@ -378,17 +424,18 @@ def _environment() -> jinja2.Environment:
 def render_article(article: model.Article, index: int, *,
                    han_latin_space: str = typography.DEFAULT_HAN_LATIN_SPACE,
                    image_src: Callable[[str], str] = str,
-                   tables: dict[int, TableSetting] | None = None,
+                   tables: dict[int, tuple[tuple[model.Table, TableSetting], ...]]
+                   | None = None,
                    whole_runs: bool = False) -> Markup:
     """One article as an XHTML ``<article id="a{index}">`` fragment.
 
     ``image_src`` turns an ``Image.path`` (relative to the project root) into the
     ``src`` the output uses; by default the path itself.  ``tables``: how the
-    tables are set (``table_setting``), by block number; a table without one is
-    left to the reader's automatic layout (the e-book).  ``whole_runs``: the
-    Han/Western gap marked on whole Western runs (``typography.typeset``), the
-    e-book's way; print marks the character before the boundary, which
-    ``emit.cjk_justify`` draws as character spacing in the PDF.
+    tables are set (``table_parts``: each table, or its bands, with its setting),
+    by block number; a table without one is left to the reader's automatic layout
+    (the e-book).  ``whole_runs``: the Han/Western gap marked on whole Western runs
+    (``typography.typeset``), the e-book's way; print marks the character before
+    the boundary, which ``emit.cjk_justify`` draws as character spacing in the PDF.
     """
     template = environment().get_template("article.html.j2")
     return Markup(template.render(article=article, index=index, hls=han_latin_space,
@@ -607,7 +654,7 @@ def render_print(edition: model.Edition, layout: Layout, font_css: str,
     table_pt = geometry.measure * geometry.body  # tables run across all columns (body_runs)
     articles = [render_article(article, index, han_latin_space=layout.han_latin_space,
                                image_src=image_src, tables={
-                                   number: table_setting(block, table_pt, measure)
+                                   number: table_parts(block, table_pt, measure)
                                    for number, block in enumerate(article.body)
                                    if isinstance(block, model.Table)} if measure else None)
                 for index, article in enumerate(edition.articles)]
@@ -629,5 +676,5 @@ __all__ = [
     "date_line", "edition_title", "document_dates", "revision", "title_text", "environment", "render_article",
     "render_print", "page_geometry", "length_pt", "page_size_pt", "face_text",
     "masthead_size", "running_heads", "display_width", "lead_index", "body_runs",
-    "cell_modes", "is_verse", "table_setting", "TableSetting", "name_cell", "kind", "Measure", "TABLE_PT",
+    "cell_modes", "is_verse", "table_setting", "table_parts", "TableSetting", "name_cell", "kind", "Measure", "TABLE_PT",
 ]

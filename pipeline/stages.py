@@ -21,6 +21,9 @@ from .errors import InputError
 from .settings import Sidecar, load_sidecar
 
 if TYPE_CHECKING:  # the normalizer (jieba's word list…) is loaded only by ``model``:
+    from collections.abc import Iterator
+
+    from .model import Edition, Table
     from .normalize import Normalized  # the print process needs ``write_atomic`` alone
 
 log = logging.getLogger("paiban")
@@ -33,6 +36,14 @@ MAX_INPUT_BYTES = 8 * 1024 * 1024
 # has one per ~35 characters, text that is all punctuation nearly one per character.
 MAX_CHARACTERS = 400_000
 MAX_MARKS = 30_000
+# Each article adds a contents line (a dot leader and a page number found by a
+# second pass) and its own headline boxes: WeasyPrint keeps a computed style for
+# every element and pseudo-element, ~0.5 MB an article with a byline and two
+# paragraphs.  1,000 such articles take ~30 s and ~800 MB; 2,000 took 1.6 GB.
+MAX_ARTICLES = 1_000
+# A table cell is a box WeasyPrint lays out and draws; a 3,000-column table of 12,000
+# cells, set in bands that fit the page (render.table_parts), takes ~17 s and 440 MB.
+MAX_TABLE_CELLS = 20_000
 
 
 @dataclass(frozen=True)
@@ -97,6 +108,14 @@ def model(seed: Seed, source: Source | None = None) -> tuple[Normalized, Sidecar
     if not normalized.edition.articles:
         raise InputError("no text is left once control and zero-width characters are "
                          "removed", str(seed.text))
+    articles = len(normalized.edition.articles)
+    if articles > MAX_ARTICLES:
+        raise InputError(f"the text has {articles:,} articles; the limit is {MAX_ARTICLES:,} "
+                         "(split it into several files)", str(seed.text))
+    cells = max(map(table_cells, _tables(normalized.edition)), default=0)
+    if cells > MAX_TABLE_CELLS:
+        raise InputError(f"a table has {cells:,} cells; the limit is {MAX_TABLE_CELLS:,} "
+                         "(split it into several tables)", str(seed.text))
     marks = typography.mark_count(edition_text(normalized.edition))
     if marks > MAX_MARKS:
         raise InputError(
@@ -104,3 +123,15 @@ def model(seed: Seed, source: Source | None = None) -> tuple[Normalized, Sidecar
             f"between Han characters); the limit is {MAX_MARKS:,} (news text has about "
             "one per 35 characters)", str(seed.text))
     return normalized, sidecar
+
+
+def table_cells(table: Table) -> int:
+    """The cells of ``table``: its header's and its rows' (a ragged row counts as it is)."""
+    return len(table.header) + sum(map(len, table.rows))
+
+
+def _tables(edition: Edition) -> Iterator[Table]:
+    from .model import Table
+
+    for article in edition.articles:
+        yield from (block for block in article.body if isinstance(block, Table))

@@ -1061,3 +1061,44 @@ def test_a_big5_day_in_traditional_characters_builds(tmp_path, font_cache):
     with zipfile.ZipFile(project / "dist" / "t.epub") as book:
         opf = book.read("EPUB/package.opf").decode("utf-8")
     assert "<dc:language>zh-Hant</dc:language>" in opf and "本書是報紙當日的電子版" in opf
+
+
+# --- more than the layout can make in a minute: refused (README, "Limits") -----------------
+
+
+def test_more_articles_than_the_limit_exit_2(tmp_path, font_cache):
+    articles = "\n".join(f"第{n}条消息\n\n本报讯 今天召开第{n}次会议。\n"
+                         for n in range(1, stages.MAX_ARTICLES + 2))
+    project = make_project(tmp_path, font_cache, {"many.txt": articles})
+    assert_clean_failure(paiban(project, "build", "seeds/many.txt"), 2, "many.txt",
+                         f"{stages.MAX_ARTICLES + 1:,} articles",
+                         f"the limit is {stages.MAX_ARTICLES:,}")
+    assert_nothing_written(project)
+
+
+def test_a_table_over_the_cell_limit_exit_2(tmp_path, font_cache):
+    columns = stages.MAX_TABLE_CELLS // 4 + 1  # a header and three rows
+    rows = ["  ".join(f"列{c}" for c in range(columns))]
+    rows += ["  ".join(str(r * c % 97) for c in range(columns)) for r in range(1, 4)]
+    text = "宽表\n\n下面是一张表。\n\n" + "\n".join(rows) + "\n\n表格到此结束。\n"
+    project = make_project(tmp_path, font_cache, {"wide.txt": text})
+    assert_clean_failure(paiban(project, "build", "seeds/wide.txt"), 2, "wide.txt",
+                         f"{4 * columns:,} cells", f"the limit is {stages.MAX_TABLE_CELLS:,}")
+    assert_nothing_written(project)
+
+
+def test_a_long_latin_run_reaches_the_text_layer_whole(tmp_path, font_cache):
+    """20,000 letters without a break opportunity: laid out a line at a time
+    (``emit.pdf.bounded_line_breaking``), every letter in the PDF, in order."""
+    import random
+
+    run = "".join(random.Random(7).choices("abcdefghijklmnopqrstuvwxyz", k=20_000))
+    project = make_project(tmp_path, font_cache, {"run.txt": f"长串\n\n{run}\n"})
+    result = paiban(project, "build", "seeds/run.txt")
+    assert result.returncode == 0, result.stderr
+    # Running heads come between its pages' lines, and hold no Latin letters: the
+    # letters the PDF shows are the run's, each once, in order.
+    letters = [char for char in pdf_text(project / "dist" / "run.pdf") if char.isascii()
+               and char.isalpha()]
+    assert "".join(letters) == run
+    assert run in epub_text(project / "dist" / "run.epub")

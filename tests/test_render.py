@@ -432,3 +432,23 @@ def test_the_ebook_marks_whole_western_runs_and_print_the_character_before():
     assert '<span class="lt ga">COVID-19</span></a>检测' in ebook and 'class="hl"' not in ebook
     printed = str(render.render_article(article, 0))
     assert '202<span class="hl">2</span>年' in printed and 'class="lt' not in printed
+
+
+def test_a_table_too_wide_for_the_page_is_set_in_bands_of_columns():
+    """60 columns of 6-character cells cannot fit 46 characters even at 6.5pt wrapping
+    anywhere (they overprinted as one black block): bands that each fit, the header
+    over every band, the first column (it names the rows) at the start of each."""
+    columns = 60
+    table = model.Table(("项目", *(f"第{i}项指标" for i in range(1, columns))),
+                        (("甲", *("12.5万元" for _ in range(1, columns))),
+                         ("乙", *("3.7万元" for _ in range(1, columns)))), model.Span(1, 3))
+    width_pt = 46 * 10.5
+    assert not render.table_setting(table, width_pt, one_em_each).fits
+    parts = render.table_parts(table, width_pt, one_em_each)
+    assert len(parts) > 1 and all(setting.fits for _, setting in parts)
+    assert all(part.header[0] == "项目" and [row[0] for row in part.rows] == ["甲", "乙"]
+               for part, _ in parts)
+    assert [head for part, _ in parts for head in part.header[1:]] == list(table.header[1:])
+    narrow = model.Table(("姓名", "职务"), (("王小明", "市委常委"),), model.Span(1, 2))
+    assert render.table_parts(narrow, width_pt, one_em_each) == (
+        (narrow, render.table_setting(narrow, width_pt, one_em_each)),)
