@@ -36,8 +36,9 @@ from ..errors import BuildError
 
 
 # The print process's budgets: memory it may take (RLIMIT_DATA: heap and private
-# mappings; the worst input the limits admit needs ~0.7 GB) and the wall-clock time
-# the parent waits for it (that input takes ~40 s on the 2-core test machine).
+# mappings; the worst inputs the limits admit need ~0.6-0.7 GB: 1,000 articles, or
+# 400,000 characters with 30,000 spans) and the wall-clock time the parent waits for
+# it (those inputs take ~40-55 s on the 2-core test machine; README, "Limits").
 PRINT_MEMORY_BYTES = 3 * 1024 ** 3
 PRINT_TIMEOUT_S = 300.0
 
