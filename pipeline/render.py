@@ -230,6 +230,117 @@ def cell_modes(table: model.Table) -> tuple[str, ...]:
     return tuple(modes)
 
 
+# Where a long cell may be broken between phrases: after a pause mark, and around a
+# bracketed part (衡山工业集中区（衡山科学城）党委书记).  Used for the e-book only.
+_PHRASE = re.compile(r"[（(][^（）()]*[）)][、，；：。]?|[^、，；：。（）()]+[、，；：。]?|.", re.S)
+
+
+def cell_pieces(cell: str, mode: str) -> tuple[tuple[str, str], ...]:
+    """``cell`` (of a column in ``mode``, ``cell_modes``) as (text, class) pieces that
+    join to the cell's text: ``"word"`` is never broken (a short cell whole, or a
+    word of a ``words`` column: 在职研究生), ``"phrase"`` is a short phrase of a long
+    cell (衡阳市委常委、) which the e-book keeps whole (print lets it break: its
+    measured column widths count each character alone, ``table_setting``), ``""``
+    may break anywhere (a space, or a phrase too long to keep whole)."""
+    if not cell.strip():
+        return ((cell, ""),) if cell else ()
+    if mode == "nowrap":
+        return ((cell, "word"),)
+    pieces = []
+    for part in re.split(r"( +)", cell):
+        if not part:
+            continue
+        if part.isspace() or mode == "words":
+            pieces.append((part, "" if part.isspace() else "word"))
+            continue
+        for phrase in _PHRASE.findall(part):
+            pieces.append((phrase, "phrase" if len(phrase) <= _SHORT_CELL else ""))
+    return tuple(pieces)
+
+
+def row_header(table: model.Table) -> bool:
+    """Whether the first column names the rows (``<th scope="row">``): a table of two
+    columns or more whose every row starts with a short cell (at most _SHORT_CELL
+    characters: a name, a place, an item), with no digit in it (a rank, a date or a
+    number is data, not a name), each row's a different one."""
+    firsts = [row[0].strip() if row else "" for row in table.rows]
+    return (len(table.header) >= 2 and bool(firsts)
+            and all(0 < len(cell) <= _SHORT_CELL and not re.search(r"[0-9０-９]", cell)
+                    for cell in firsts)
+            and len(set(firsts)) == len(firsts))
+
+
+def table_intro(article: model.Article, number: int) -> int | None:
+    """The block that introduces the table at ``number``: the paragraph right before
+    it when it ends with a colon (…进行任前公示：, …如下：); the table is described by
+    it (``aria-describedby``).  It is not made the table's caption: a caption is a
+    title, and this is a sentence of the text, which stays where it stands."""
+    if number == 0:
+        return None
+    before = article.body[number - 1]
+    if not isinstance(before, model.Paragraph):
+        return None
+    text = "".join(run_text(run) for run in before.inlines).strip()
+    return number - 1 if text.endswith(("：", ":")) else None
+
+
+# A numbered section head (一、 （二） 3.): it heads the text after the table too.
+_SECTION_NUMBER = re.compile(
+    r"^\s*(?:[一二三四五六七八九十百]+[、．.]|[（(][一二三四五六七八九十百0-9０-９]+[）)]|[0-9０-９]+[、．.](?![0-9]))")
+
+
+def table_caption(article: model.Article, number: int) -> int | None:
+    """The block that is the table at ``number``'s caption: a subhead standing right
+    before it (表1 2021年主要经济指标), unless it is a numbered section head (一、…),
+    which heads more than the table.  The caption is the table's first child, so
+    the text keeps its place; a title in a paragraph (…如下：) is not cut out of
+    it (``table_intro``)."""
+    if number == 0 or not isinstance(article.body[number], model.Table):
+        return None
+    before = article.body[number - 1]
+    if isinstance(before, model.Heading) and not _SECTION_NUMBER.match(before.text):
+        return number - 1
+    return None
+
+
+def is_caption(article: model.Article, number: int) -> bool:
+    """Whether block ``number`` is set as the next block's table caption."""
+    return number + 1 < len(article.body) and table_caption(article, number + 1) == number
+
+
+#: The e-book's tables (ebook.css): type size and cell padding, in em of the text.
+EBOOK_TABLE_EM = 0.8
+EBOOK_CELL_PAD_EM = 0.3
+#: A table is set as a table in a box at least as wide as its least width, rounded up
+#: to one of these steps (em of the text); narrower, its rows are stacked (one block a
+#: row, each cell after its column's name).  One container query a step:
+#: layouts/epub/tables.css.j2.
+STACK_STEPS_EM = (12, 16, 20, 24, 28, 32, 36, 40, 48, 56, 64)
+
+
+def _em(text: str) -> float:
+    """An estimate of ``text``'s width on one line, in em: a wide (Han, full-width)
+    character 1, any other 0.6 (digits and Latin letters of the bundled faces are
+    narrower: an estimate that errs wide)."""
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.6 for c in text)
+
+
+def stack_step(table: model.Table) -> int:
+    """The step of ``STACK_STEPS_EM`` below which the e-book stacks ``table``: its
+    least width (each column's longest piece that is kept whole, ``cell_pieces``, or
+    one character, plus padding and rules) with a tenth to spare; the last step for a
+    table wider than every step (wider still, its box scrolls)."""
+    modes = cell_modes(table)
+    least = 0.0
+    for column, mode in enumerate(modes):
+        cells = [row[column] for row in (table.header, *table.rows) if column < len(row)]
+        widest = max((_em(text) if kind else 1.0
+                      for cell in cells for text, kind in cell_pieces(cell, mode)
+                      if not text.isspace()), default=1.0)
+        least += (widest + 2 * EBOOK_CELL_PAD_EM) * EBOOK_TABLE_EM + 0.1  # 0.1: the rule
+    return next((step for step in STACK_STEPS_EM if step >= least * 1.1), STACK_STEPS_EM[-1])
+
+
 #: The print edition's tables: type size, and cell padding and rule width (pt).  The
 #: stylesheet gets them from here (``_geometry.css.j2``): ``table_setting`` needs them.
 TABLE_PT = 9.0
@@ -416,6 +527,9 @@ def _environment() -> jinja2.Environment:
         lead_index=lead_index, author_line=author_line, is_salutation=is_salutation,
         is_verse=is_verse,
         body_runs=body_runs, cell_modes=cell_modes, name_cell=name_cell,
+        cell_pieces=cell_pieces, row_header=row_header, table_intro=table_intro,
+        table_caption=table_caption, is_caption=is_caption,
+        stack_step=stack_step,
         title_text=title_text, byline_text=model.byline_text, run_text=run_text,
     )
     return env
@@ -676,5 +790,8 @@ __all__ = [
     "date_line", "edition_title", "document_dates", "revision", "title_text", "environment", "render_article",
     "render_print", "page_geometry", "length_pt", "page_size_pt", "face_text",
     "masthead_size", "running_heads", "display_width", "lead_index", "body_runs",
-    "cell_modes", "is_verse", "table_setting", "table_parts", "TableSetting", "name_cell", "kind", "Measure", "TABLE_PT",
+    "cell_modes", "cell_pieces", "row_header", "table_intro", "table_caption", "is_caption",
+    "stack_step", "STACK_STEPS_EM",
+    "is_verse", "table_setting", "table_parts", "TableSetting", "name_cell", "kind", "Measure",
+    "TABLE_PT",
 ]

@@ -319,7 +319,8 @@ def test_one_document_per_article_with_lang_and_title(seed_book, seed_edition):
         assert body.find("x:article", NS).get("id") == render.article_id(index)
         links = [link.get("href") for link in document.iterfind("x:head/x:link", NS)]
         assert [seed_book.path(href, name) for href in links] == [
-            "EPUB/css/fonts.css", "EPUB/css/typography.css", "EPUB/css/ebook.css"]
+            "EPUB/css/fonts.css", "EPUB/css/typography.css", "EPUB/css/ebook.css",
+            "EPUB/css/tables.css"]
 
 
 def test_every_document_has_lang_and_a_title(seed_book):

@@ -132,11 +132,81 @@ def test_table(sample: ET.Element):
     table = sample.find(".//*[@id='a3-b4']")
     assert tag(table) == "table"
     heads = find(table, "th")
-    assert [th.get("scope") for th in heads] == ["col", "col"]
+    # the column heads, then the row names (a name column: render.row_header)
+    assert [th.get("scope") for th in heads] == ["col", "col", "row", "row"]
+    assert [th.get("role") for th in heads] == ["columnheader"] * 2 + ["rowheader"] * 2
     assert find(table, "thead") and len(find(table, "tr")) == 3
-    names = [td for td in find(table, "td")][::2]
-    assert all(td.get("class") == "nowrap" for td in names)
-    assert find(table, "td")[1].get("class") is None  # the long column may wrap
+    names = [th for th in heads if th.get("scope") == "row"]
+    assert [text(th) for th in names] == ["张三", "李四"]
+    assert all(th.get("class") == "nowrap" and th.get("data-label") == "姓名" for th in names)
+    cells = find(table, "td")
+    assert cells[0].get("class") is None  # the long column may wrap
+    assert [td.get("data-label") for td in cells] == ["职务", "职务"]
+    assert table.get("role") == "table" and table.get("class").startswith("data fit-")
+
+
+def test_row_names_are_short_unique_words_without_digits():
+    def first(*cells):
+        return render.row_header(Table(("名称", "值"), tuple((c, "1") for c in cells), S))
+
+    assert first("张三", "李四")
+    assert not first("张三", "张三")  # not unique: rows of one person
+    assert not first("1", "2") and not first("2021年", "2022年")  # ranks, dates: data
+    assert not first("张三", "")  # an empty cell names nothing
+    assert not first("很长很长很长很长很长的名称", "李四")
+    assert not render.row_header(Table(("名称",), (("张三",),), S))  # one column
+
+
+def test_a_subhead_right_before_a_table_is_its_caption():
+    table = Table(("指标", "数值"), (("生产总值", "4000亿元"),), S)
+    article = Article(Headline(("经济",)), (
+        Paragraph((Text("正文。"),), S), Heading("表1 2021年主要经济指标", S), table,
+        Heading("二、下一步工作", S), table), S)
+    root = parse(render.render_article(article, 0))
+    first, second = find(root, "table")
+    caption = first.find(f"{{{XHTML}}}caption")
+    assert text(caption) == "表1 2021年主要经济指标" and caption.get("id") is None
+    # the heading's id is the box's, before the table: its contents entry and page
+    # marks land there
+    box = root.find(".//*[@id='a0-b1']")
+    assert (tag(box), box.get("class"), box[0]) == ("div", "table-box", first)
+    # a numbered section head heads more than the table: a subhead, no caption
+    assert second.find(f"{{{XHTML}}}caption") is None
+    assert text(root.find(".//*[@id='a0-b3']")) == "二、下一步工作"
+    # every character once
+    assert len([h for h in find(root, "h3")]) == 1
+    assert text(root).count("主要经济指标") == 1
+
+
+def test_a_paragraph_introducing_a_table_describes_it_and_stays_a_paragraph():
+    table = Table(("姓名", "职务"), (("张三", "主任"),), S)
+    article = Article(Headline(("公示",)), (
+        Paragraph((Text("现将拟任人选公示如下："),), S), table), S)
+    root = parse(render.render_article(article, 0))
+    assert find(root, "table")[0].get("aria-describedby") == "a0-b0"
+    assert find(root, "table")[0].find(f"{{{XHTML}}}caption") is None
+    assert tag(root.find(".//*[@id='a0-b0']")) == "p"
+
+
+@pytest.mark.parametrize("cell, mode, pieces", [
+    ("张三", "nowrap", [("张三", "word")]),
+    ("在职研究生 管理学博士", "words", [("在职研究生", "word"), (" ", ""), ("管理学博士", "word")]),
+    ("衡山工业集中区（衡山科学城）党委书记", "",
+     [("衡山工业集中区", "phrase"), ("（衡山科学城）", "phrase"), ("党委书记", "phrase")]),
+    ("市工业和信息化局党组副书记、副局长", "",
+     [("市工业和信息化局党组副书记、", ""), ("副局长", "phrase")]),
+    ("", "", []),
+])
+def test_cell_pieces(cell, mode, pieces):
+    assert list(render.cell_pieces(cell, mode)) == pieces
+    assert "".join(text for text, _ in render.cell_pieces(cell, mode)) == cell
+
+
+def test_a_wider_table_stacks_below_a_wider_screen():
+    narrow = Table(("名次", "球队"), (("1", "山东"),), S)
+    wide = Table(tuple(f"第{i}项指标" for i in range(8)), (tuple("一二三四五六七八"),), S)
+    assert render.stack_step(narrow) < render.stack_step(wide)
+    assert render.stack_step(narrow) in render.STACK_STEPS_EM
 
 
 def test_names_fields_signoff_photo(sample: ET.Element):
@@ -191,7 +261,7 @@ def test_table_columns_wrap_by_content():
     assert render.cell_modes(table) == ("nowrap", "words", "")
     root = parse(render.render_article(Article(Headline(("表",)), (table,), S), 0))
     words = [text(span) for span in root.iter(f"{{{XHTML}}}span") if span.get("class") == "word"]
-    assert words == ["学历", "在职研究生", "管理学博士"]
+    assert words == ["姓名", "学历", "张三", "在职研究生", "管理学博士"]
 
 
 def test_tables_are_wide_runs_between_text_runs():

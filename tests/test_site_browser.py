@@ -244,3 +244,80 @@ def test_the_e_books_cover_and_colophon_fit_the_screen(browser, tmp_path_factory
     finally:
         watched.context.close()
     assert not watched.problems
+
+
+# The cell text's words as the source gives them: its text between spaces and
+# punctuation (a Chinese cell has no other word marks).  A word of at most 8
+# characters (render._SHORT_CELL: 性别, 在职研究生, 衡阳市委常委) must sit on one
+# line; a longer run (市工业和信息化局党组副书记) may break between characters, as
+# clreq allows.  Characters in aria-hidden elements are not the cell's.
+_BROKEN_WORDS = """table => {
+  const pause = /[\\s、，。；：（）()《》“”]/;
+  const broken = [];
+  for (const cell of table.querySelectorAll("th, td")) {
+    const texts = [];
+    const walk = node => { for (const kid of node.childNodes) {
+      if (kid.nodeType === 3) texts.push(kid);
+      else if (kid.nodeType === 1 && kid.getAttribute("aria-hidden") !== "true") walk(kid); } };
+    walk(cell);
+    const range = document.createRange();
+    const words = [[]];
+    for (const node of texts) {
+      for (let i = 0; i < node.data.length; i++) {
+        if (pause.test(node.data[i])) { words.push([]); continue; }
+        range.setStart(node, i); range.setEnd(node, i + 1);
+        const box = range.getClientRects()[0];
+        words[words.length - 1].push([node.data[i], box ? Math.round(box.top / 4) : null]);
+      }
+    }
+    for (const word of words) {
+      if (word.length > 8) continue;
+      if (new Set(word.map(c => c[1]).filter(t => t !== null)).size > 1)
+        broken.push(word.map(c => c[0]).join(""));
+    }
+  }
+  return broken;
+}"""
+
+
+@pytest.mark.parametrize("width", [PHONE["width"], 768])
+@pytest.mark.parametrize("text_size", [100, 150, 200])
+def test_the_e_books_table_fits_and_keeps_its_words(browser, tmp_path_factory, shots,
+                                                     width, text_size):
+    """The seed's appointments table in the e-book at a reader's text size (the root
+    font size scaled, as reading systems do): nothing wider than the screen, and no
+    word broken inside (it ran 189 px over a 390 px screen at 200 %, and broke
+    在职研/究生 and 性/别 at 100 %).  Too wide for the screen, its rows are stacked,
+    each cell after its column's name; wide enough, it stays a table."""
+    import zipfile
+
+    dist, _ = built(tmp_path_factory)
+    book = tmp_path_factory.mktemp("table-book")
+    with zipfile.ZipFile(dist / f"{SEED_SLUG}.epub") as epub:
+        epub.extractall(book)
+    chapter = next(path for path in sorted((book / "EPUB" / "text").glob("*.xhtml"))
+                   if "<table" in path.read_text(encoding="utf-8"))
+    watched = Watched(browser, {"width": width, "height": PHONE["height"]})
+    try:
+        page = watched.open(chapter.as_uri())
+        page.evaluate(f"document.documentElement.style.fontSize = '{text_size}%'")
+        table = page.locator("table.data").first
+        box = page.locator("div.table-box").first
+        table.scroll_into_view_if_needed()
+        table.screenshot(path=str(shots / f"ebook-table-{width}-{text_size}.png"))
+        assert table.evaluate("t => t.getBoundingClientRect().right") <= width
+        assert box.evaluate("b => b.scrollWidth - b.clientWidth") <= 0
+        assert table.evaluate(_BROKEN_WORDS) == []
+        display = table.evaluate("t => getComputedStyle(t).display")
+        stacked = display == "block"
+        # a phone stacks it at every size; a tablet at 100 % has the room for a table
+        assert stacked == (width == PHONE["width"] or text_size > 100), display
+        if stacked:
+            label = page.locator("table.data tbody td").first.evaluate(
+                "td => getComputedStyle(td, '::before').content")
+            assert label == '"性别："', label
+            assert page.locator("table.data thead").evaluate(
+                "h => h.getBoundingClientRect().height") <= 1  # out of sight, not gone
+    finally:
+        watched.context.close()
+    assert not watched.problems

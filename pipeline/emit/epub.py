@@ -12,8 +12,8 @@ shared article partial (``render.render_article``, the same markup as the PDF)
 inside ``layouts/epub/article.xhtml.j2``; a cover page and a cover image drawn
 from the metadata (``pipeline.cover``); the navigation document (contents,
 landmarks, page-list) and an NCX for EPUB 2 reading systems; the stylesheets
-``typography.css`` + ``ebook.css`` and the ``@font-face`` rules of the embedded
-subsets.
+``typography.css`` + ``ebook.css``, ``tables.css`` (narrow-screen tables) and the
+``@font-face`` rules of the embedded subsets.
 
 Why every file, the package document included, is a Jinja2 template in
 ``layouts/epub/`` and ebooklib's writer is not used: ebooklib 0.20 builds the
@@ -63,8 +63,9 @@ log = logging.getLogger("paiban")
 #: The package folder inside the container (any name: EPUB 3.3, "OCF abstract container").
 PACKAGE_DIR = "EPUB"
 #: Stylesheets every content document links, in cascade order.  fonts.css is
-#: generated from the subsets; the other two are copied from layouts/.
-STYLESHEETS = ("css/fonts.css", "css/typography.css", "css/ebook.css")
+#: generated from the subsets, tables.css from layouts/epub/tables.css.j2 (a container
+#: query a step of render.STACK_STEPS_EM); the other two are copied from layouts/.
+STYLESHEETS = ("css/fonts.css", "css/typography.css", "css/ebook.css", "css/tables.css")
 COVER_IMAGE = "images/cover.png"
 #: The folder of the article documents, inside the package folder.
 TEXT_DIR = "text"
@@ -485,6 +486,8 @@ def _resources(edition: Edition, faces: Sequence[SubsetFace], articles: Sequence
                      (render.LAYOUTS / "typography.css").read_bytes()),
         ManifestItem("css-ebook", STYLESHEETS[2], "text/css",
                      (render.LAYOUTS / "ebook.css").read_bytes()),
+        ManifestItem("css-tables", STYLESHEETS[3], "text/css",
+                     _render("epub/tables.css.j2", steps=render.STACK_STEPS_EM)),
         *font_items,
     ]
 
