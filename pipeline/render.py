@@ -540,7 +540,7 @@ def render_article(article: model.Article, index: int, *,
                    image_src: Callable[[str], str] = str,
                    tables: dict[int, tuple[tuple[model.Table, TableSetting], ...]]
                    | None = None,
-                   whole_runs: bool = False) -> Markup:
+                   whole_runs: bool = False, vertical: bool = False) -> Markup:
     """One article as an XHTML ``<article id="a{index}">`` fragment.
 
     ``image_src`` turns an ``Image.path`` (relative to the project root) into the
@@ -550,18 +550,21 @@ def render_article(article: model.Article, index: int, *,
     (the e-book).  ``whole_runs``: the Han/Western gap marked on whole Western runs
     (``typography.typeset``), the e-book's way; print marks the character before
     the boundary, which ``emit.cjk_justify`` draws as character spacing in the PDF.
+    ``vertical``: the e-book set vertically, where short numbers stand upright.
     """
     template = environment().get_template("article.html.j2")
     return Markup(template.render(article=article, index=index, hls=han_latin_space,
                                   image_src=image_src, tables=tables or {},
-                                  whole_runs=whole_runs))
+                                  whole_runs=whole_runs, vertical=vertical))
 
 
 @jinja2.pass_context
 def _typeset(context: jinja2.runtime.Context, text: str, **options: Any) -> Markup:
     """The ``typeset`` filter: ``typography.typeset``, with the template's
-    ``whole_runs`` (the e-book's Han/Western gaps; see ``render_article``)."""
-    return typography.typeset(text, whole_runs=bool(context.get("whole_runs")), **options)
+    ``whole_runs`` (the e-book's Han/Western gaps) and ``vertical`` (upright short
+    numbers; see ``render_article``)."""
+    return typography.typeset(text, whole_runs=bool(context.get("whole_runs")),
+                              upright=bool(context.get("vertical")), **options)
 
 
 # --- the print page ------------------------------------------------------------

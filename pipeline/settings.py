@@ -149,6 +149,9 @@ class Layout:
     columns: int = 1
     column_gap_chars: int = 2
     han_latin_space: str = "0.125em"
+    #: The e-book's writing mode: "horizontal", or "vertical" (竖排: top to bottom, lines
+    #: right to left, pages turned to the right).  The print edition is horizontal.
+    writing_mode: str = "horizontal"
 
 
 @dataclass(frozen=True)
@@ -432,6 +435,8 @@ def _read_layout(data: Any, source: str) -> Layout:
             raise InputError(f"layout.{key}: {value!r} is not a CSS length like 20mm", source)
     if out.get("columns", 1) not in (1, 2):
         raise InputError("layout.columns: 1 or 2", source)
+    if out.get("writing_mode", "horizontal") not in ("horizontal", "vertical"):
+        raise InputError("layout.writing_mode: horizontal or vertical", source)
     layout = Layout(**out)
     _check_layout(layout, source)
     return layout

@@ -203,9 +203,15 @@ def _hl_open_tag(han_latin_space: str) -> Markup | None:
 _INSIDE_WESTERN = frozenset(".,:/-'+_&")
 
 
-def _western_runs(text: str, gaps: set[int]) -> dict[int, tuple[int, str]]:
+# In vertical text a number of at most this many digits stands upright in one em
+# (clreq §3.3, 縱中橫 / tate-chu-yoko); a longer one is turned on its side.
+UPRIGHT_MAX = 2
+
+
+def _western_runs(text: str, gaps: set[int], upright: bool = False) -> dict[int, tuple[int, str]]:
     """The Western runs that meet Han at a gap, by start: (end, classes) — ``gb`` when
-    Han stands before the run, ``ga`` when Han follows it."""
+    Han stands before the run, ``ga`` when Han follows it; with ``upright`` (vertical
+    text), every run of at most ``UPRIGHT_MAX`` ASCII digits too, with ``tcy``."""
     runs: dict[int, tuple[int, str]] = {}
     i = 0
     while i < len(text):
@@ -219,6 +225,9 @@ def _western_runs(text: str, gaps: set[int]) -> dict[int, tuple[int, str]]:
         sides = ["gb"] if start - 1 in gaps else []
         if i - 1 in gaps:
             sides.append("ga")
+        if upright and i - start <= UPRIGHT_MAX and text[start:i].isascii() \
+                and text[start:i].isdigit():
+            sides.append("tcy")
         if sides:
             runs[start] = (i, " ".join(sides))
     return runs
@@ -226,7 +235,7 @@ def _western_runs(text: str, gaps: set[int]) -> dict[int, tuple[int, str]]:
 
 def typeset(text: str, *, han_latin_space: str = DEFAULT_HAN_LATIN_SPACE,
             paragraph_end: bool = True, before: str = "", after: str = "",
-            whole_runs: bool = False) -> Markup:
+            whole_runs: bool = False, upright: bool = False) -> Markup:
     """Return ``text`` as escaped HTML with the clreq marks described above.
 
     ``han_latin_space`` is the Han/Western gap; "0" emits no gap marks.
@@ -238,7 +247,9 @@ def typeset(text: str, *, han_latin_space: str = DEFAULT_HAN_LATIN_SPACE,
     on this side as it would be inside one run (clreq wants 1.5em for ）“ whether or
     not a span parts the marks); only their nearest characters are read.
     ``whole_runs`` marks each Han/Western gap on the whole Western run (``lt``)
-    instead of on the character before the boundary (``hl``): the e-book's way.  Never
+    instead of on the character before the boundary (``hl``): the e-book's way;
+    ``upright`` (vertical text, with ``whole_runs``) also marks short numbers
+    ``tcy``, to stand upright.  Never
     raises for any ``text``; raises ValueError if ``han_latin_space`` is not a
     CSS length.
     """
@@ -252,9 +263,10 @@ def typeset(text: str, *, han_latin_space: str = DEFAULT_HAN_LATIN_SPACE,
     compressed = inside(_compressed(context))
     gaps = inside(_han_latin_gaps(context)) if hl_tag is not None else set()
     runs: dict[int, tuple[int, str]] = {}
-    if whole_runs and hl_tag is not None:
+    if whole_runs and (hl_tag is not None or upright):
         # The gaps with the neighbours' (index -1: Han just before the text).
-        runs = _western_runs(text, {i - shift for i in _han_latin_gaps(context)})
+        found = {i - shift for i in _han_latin_gaps(context)} if hl_tag is not None else set()
+        runs = _western_runs(text, found, upright)
         gaps = set()
     keep = _keep_together(text, paragraph_end)
     if runs:  # a run inside a no-break range (none is known) keeps the range, no gap

@@ -126,6 +126,8 @@ def books(seed_edition, layout, faces, tmp_path_factory) -> dict[str, Path]:
         "seed-no-pages": epub.write_epub(seed_edition, layout, faces, folder / "plain.epub"),
         "tricky": epub.write_epub(tricky_edition(), layout, faces, folder / "tricky.epub",
                                   synthetic_pages(tricky_edition()), root=folder),
+        "vertical": epub.write_epub(seed_edition, dataclasses.replace(
+            layout, writing_mode="vertical"), faces, folder / "vertical.epub", pages),
     }
 
 
@@ -205,7 +207,7 @@ def body_text(document: etree._Element) -> str:
 # --- EPUBCheck -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["seed", "seed-no-pages", "tricky"])
+@pytest.mark.parametrize("name", ["seed", "seed-no-pages", "tricky", "vertical"])
 def test_epubcheck_is_clean(checked, name, record_property):
     result = checked[name]
     record_property("epubcheck_usage", result.usage)
@@ -626,3 +628,24 @@ def test_no_word_or_number_is_parted_by_markup(seed_book):
     assert junctions > 100  # the spans are there (gaps, compressed pairs), only not in words
     text = "".join(seed_book.read(name).decode() for name in seed_book.articles())
     assert 'class="lt' in text and 'class="hl"' not in text
+
+
+def test_a_vertical_book(books, seed_book):
+    """layout.writing_mode: vertical — columns top to bottom, pages turned to the right,
+    short numbers upright; the horizontal book has none of it."""
+    vertical = Book(books["vertical"])
+    spine = vertical.opf.find(".//opf:spine", NS)
+    assert spine.get("page-progression-direction") == "rtl"
+    assert seed_book.opf.find(".//opf:spine", NS).get("page-progression-direction") is None
+    css = vertical.read(vertical.path("css/ebook.css")).decode()
+    assert re.search(r"html\s*\{[^}]*writing-mode:\s*vertical-rl", css)
+    assert re.search(r"\.tcy\s*\{[^}]*text-combine-upright:\s*all", css)
+    assert "vertical-rl" not in seed_book.read(seed_book.path("css/ebook.css")).decode()
+    text = "".join(vertical.read(name).decode() for name in vertical.articles())
+    # 3月31日: the one- and two-digit numbers upright, a year on its side
+    assert re.search(r'<span class="lt[^"]* tcy">31</span>', text)
+    assert not re.search(r'<span class="lt[^"]* tcy">2022</span>', text)
+    assert "tcy" not in "".join(seed_book.read(name).decode() for name in seed_book.articles())
+    # the same text as the horizontal book, only the marks differ
+    for name, other in zip(vertical.articles(), seed_book.articles()):
+        assert body_text(vertical.xml(name)) == body_text(seed_book.xml(other))

@@ -716,6 +716,7 @@ SVG_OK = (b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width
      ["layout: the text block holds", "at least 8 and 10"]),
     ("layout:\n  han_latin_space: 2em\n", ["layout.han_latin_space", "outside 0-0.5em"]),
     ("layout:\n  column_gap_chars: 500\n", ["layout.column_gap_chars"]),
+    ("layout:\n  writing_mode: diagonal\n", ["layout.writing_mode", "horizontal or vertical"]),
     # metadata: real dates, BCP 47, anchored slugs, bounded strings and nesting
     ("edition:\n  date: 2022-13-45\n", ["reads as a date or number but is none"]),
     ('edition:\n  date: "2022-02-30"\n', ["edition.date", "is not a date"]),
@@ -744,6 +745,7 @@ def test_broken_sidecar_build_exit_2(tmp_path, tmp_path_factory, font_cache, sid
     "edition:\n  language: zh-cmn-Hans-CN\n",
     "layout:\n  page_size: B5 landscape\n  body_size: 9pt\n  line_height: 1.5\n",
     "layout:\n  page_size: 170mm 240mm\n  columns: 2\n  column_gap_chars: 3\n",
+    "layout:\n  writing_mode: vertical\n",
 ])
 def test_sidecar_values_a_paper_uses_are_accepted(tmp_path, font_cache, sidecar):
     project = make_project(tmp_path, font_cache, with_seed=True)

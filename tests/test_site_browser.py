@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import ROOT
 from .test_site import TRICKY, built, built_site
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -318,6 +319,50 @@ def test_the_e_books_table_fits_and_keeps_its_words(browser, tmp_path_factory, s
             assert label == '"性别："', label
             assert page.locator("table.data thead").evaluate(
                 "h => h.getBoundingClientRect().height") <= 1  # out of sight, not gone
+    finally:
+        watched.context.close()
+    assert not watched.problems
+
+
+def test_a_vertical_e_book_in_chromium(browser, seed_model, tmp_path_factory, shots):
+    """layout.writing_mode: vertical, at phone size: the text runs in vertical-rl
+    columns, a two-digit number stands upright in one em, the appointments table is a
+    horizontal island that fits the screen (stacked), and no page runs past the
+    screen's height (a paginated reader turns pages sideways)."""
+    import dataclasses
+    import zipfile
+
+    from pipeline.emit import build, epub
+
+    normalized, sidecar = seed_model
+    edition = normalized.edition
+    faces = build.edition_fonts(edition, ROOT, cache=tmp_path_factory.mktemp("vfonts"))
+    folder = tmp_path_factory.mktemp("vertical")
+    path = epub.write_epub(edition, dataclasses.replace(sidecar.layout, writing_mode="vertical"),
+                           faces, folder / "v.epub")
+    with zipfile.ZipFile(path) as book:
+        book.extractall(folder)
+    watched = Watched(browser, PHONE)
+    try:
+        for chapter in sorted((folder / "EPUB" / "text").glob("*.xhtml")):
+            page = watched.open(chapter.as_uri())
+            assert page.evaluate("getComputedStyle(document.documentElement).writingMode") == (
+                "vertical-rl")
+            height = page.evaluate("document.scrollingElement.scrollHeight")
+            assert height <= PHONE["height"], (chapter.name, height)
+            page.screenshot(path=str(shots / f"vertical-{chapter.stem}.png"))
+            upright = page.query_selector(".tcy")
+            if upright is not None:
+                box = upright.bounding_box()
+                size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.tcy'))"
+                                     ".fontSize)")
+                assert box["height"] <= 1.2 * size  # one em down the column
+            table = page.query_selector("table.data")
+            if table is not None:
+                box = page.query_selector("div.table-box").bounding_box()
+                assert 0 < box["width"] <= PHONE["width"]
+                assert page.evaluate("getComputedStyle(document.querySelector('table.data'))"
+                                     ".writingMode") == "horizontal-tb"
     finally:
         watched.context.close()
     assert not watched.problems

@@ -369,7 +369,8 @@ def _article_documents(edition: Edition, layout: Layout, page_of: Mapping[str, i
     the block at the character where the page begins (``starts``)."""
     parts = render.environment().get_template("epub/_parts.xhtml.j2").module
     rendered = [render.render_article(article, index, han_latin_space=layout.han_latin_space,
-                                      image_src=images.src, whole_runs=True)
+                                      image_src=images.src, whole_runs=True,
+                                      vertical=layout.writing_mode == "vertical")
                 for index, article in enumerate(edition.articles)]
     # The ids each partial carries, in document order (an empty photo gap has none).
     ids = [[match[1] for match in _TAG_WITH_ID.finditer(html)] for html in rendered]
@@ -470,8 +471,12 @@ def description(edition: Edition) -> str:
 
 
 def _resources(edition: Edition, faces: Sequence[SubsetFace], articles: Sequence[_Article],
-               pages: Sequence[PageTarget]) -> list[ManifestItem]:
-    """What the documents use: the NCX, the cover image, stylesheets and fonts."""
+               pages: Sequence[PageTarget], vertical: bool = False) -> list[ManifestItem]:
+    """What the documents use: the NCX, the cover image, stylesheets and fonts; a
+    vertical book's ``ebook.css`` ends with ``ebook-vertical.css``."""
+    ebook_css = (render.LAYOUTS / "ebook.css").read_bytes()
+    if vertical:
+        ebook_css += b"\n" + (render.LAYOUTS / "ebook-vertical.css").read_bytes()
     toc = [entry.nav for entry in articles]
     font_items, font_css = _font_items(book_faces(edition, faces))
     return [
@@ -484,8 +489,7 @@ def _resources(edition: Edition, faces: Sequence[SubsetFace], articles: Sequence
         ManifestItem("css-fonts", STYLESHEETS[0], "text/css", font_css),
         ManifestItem("css-typography", STYLESHEETS[1], "text/css",
                      (render.LAYOUTS / "typography.css").read_bytes()),
-        ManifestItem("css-ebook", STYLESHEETS[2], "text/css",
-                     (render.LAYOUTS / "ebook.css").read_bytes()),
+        ManifestItem("css-ebook", STYLESHEETS[2], "text/css", ebook_css),
         ManifestItem("css-tables", STYLESHEETS[3], "text/css",
                      _render("epub/tables.css.j2", steps=render.STACK_STEPS_EM)),
         *font_items,
@@ -513,14 +517,16 @@ def package(edition: Edition, layout: Layout, faces: Sequence[SubsetFace],
     pages = [target for entry in articles for target in entry.pages]
     spine = [*_front_matter(edition, articles, pages), *(entry.item for entry in articles),
              _imprint(edition, faces)]
-    items = [*spine, *_resources(edition, faces, articles, pages), *images.items.values()]
+    vertical = layout.writing_mode == "vertical"
+    items = [*spine, *_resources(edition, faces, articles, pages, vertical),
+             *images.items.values()]
     opf = _render("epub/package.opf.j2", meta=meta, title=_title(edition),
                   description=description(edition),
                   position=meta.date.replace("-", "") if meta.date else "",
                   modified=build_time(meta, render.revision(edition)).strftime(
                       "%Y-%m-%dT%H:%M:%SZ"),
                   items=items, spine=[item.id for item in spine], pages=bool(pages),
-                  visual=bool(images.items))
+                  visual=bool(images.items), direction="rtl" if vertical else "")
     files = {
         "mimetype": b"application/epub+zip",
         "META-INF/container.xml": _render("epub/container.xml.j2",
