@@ -96,7 +96,7 @@ class _Steps:
 
 
 def _stage_rows(seed: stages.Seed, repeat: int, scratch: Path) -> list[Row]:
-    from . import fonts, render
+    from . import fonts, render, weasyprint_ext
     from .decode import decode
     from .emit import build, epub, pdf, progress
     from .normalize import normalize
@@ -122,8 +122,7 @@ def _stage_rows(seed: stages.Seed, repeat: int, scratch: Path) -> list[Row]:
     t, cpu, faces = _median(lambda: build.edition_fonts(edition, seed.root, source.text,
                                                         cache=scratch / "fonts"), repeat)
     rows.append(Row("font subsetting, warm cache", t, cpu))
-    pdf.cjk_justification()
-    pdf.embed_subsets_as_is()
+    weasyprint_ext.install()
     font_css = fonts.font_face_css(faces, Path.as_uri)
     t, cpu, _ = _median(lambda: render.render_print(edition, sidecar.layout, font_css), repeat)
     rows.append(Row("render: Jinja2 -> print HTML", t, cpu))

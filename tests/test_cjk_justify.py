@@ -1,4 +1,4 @@
-"""CJK justification (pipeline.emit.cjk_justify), measured in the PDF.
+"""CJK justification (pipeline.weasyprint_ext.cjk_justify), measured in the PDF.
 
 In:  generated Chinese paragraphs mixing Han, Latin, digits, punctuation and
      inline spans, marked up by ``pipeline.typography.typeset`` and rendered by
@@ -27,7 +27,7 @@ import pytest
 from markupsafe import Markup, escape
 
 from pipeline import typography
-from pipeline.emit import cjk_justify
+from pipeline.weasyprint_ext import cjk_justify
 from pipeline.typography import is_han, is_western, typeset
 
 pytest.importorskip("weasyprint")

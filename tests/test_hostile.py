@@ -1091,7 +1091,7 @@ def test_a_table_over_the_cell_limit_exit_2(tmp_path, font_cache):
 
 def test_a_long_latin_run_reaches_the_text_layer_whole(tmp_path, font_cache):
     """20,000 letters without a break opportunity: laid out a line at a time
-    (``emit.pdf.bounded_line_breaking``), every letter in the PDF, in order."""
+    (``weasyprint_ext.patches.bounded_line_breaking``), every letter in the PDF, in order."""
     import random
 
     run = "".join(random.Random(7).choices("abcdefghijklmnopqrstuvwxyz", k=20_000))

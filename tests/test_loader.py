@@ -1,4 +1,4 @@
-"""emit.loader: WeasyPrint imported without the modules a paiban build never uses, and
+"""weasyprint_ext.loader: WeasyPrint imported without the modules a paiban build never uses, and
 those modules still there, whole, when something does use them.  Each case runs in a
 fresh interpreter (the import happens once per process)."""
 
@@ -13,7 +13,7 @@ from .conftest import ROOT
 PROBE = """
 import json, sys
 from pathlib import Path
-from pipeline.emit.loader import import_weasyprint
+from pipeline.weasyprint_ext.loader import import_weasyprint
 
 import_weasyprint(Path(sys.argv[1]))
 import weasyprint.pdf.fonts as pdf_fonts

@@ -15,6 +15,7 @@ import pytest
 
 from pipeline import model, render, typography
 from pipeline.emit import build, pdf
+from pipeline.weasyprint_ext import patches
 from pipeline.model import (Article, Edition, Headline, Image, Meta, Paragraph, PhotoGap, Span,
                             Table, Text)
 from pipeline.settings import Layout
@@ -110,7 +111,7 @@ def layout_passes(edition: Edition, layout, faces) -> tuple[object, list[str]]:
 
 
 def test_contents_cost_one_more_pass_not_two(built: Built):
-    """The front page is made again once, for the numbers (``pdf.fewer_repaginations``)."""
+    """The front page is made again once, for the numbers (``patches.fewer_repaginations``)."""
     _, passes = layout_passes(built.edition, built.layout, built.faces)
     assert passes == ["layout pass 1", "layout pass 2"]
 
@@ -314,8 +315,8 @@ def test_justified_lines_are_flush(built: Built):
         if abs(chars[-1]["x1"] - right) > 0.5:
             ragged.append((number, round(right - chars[-1]["x1"], 2),
                            "".join(c["text"] for c in chars)[-12:]))
-    if ragged and not pdf.cjk_justification():
-        pytest.xfail(f"pipeline.emit.cjk_justify is not usable here: {len(ragged)} ragged lines")
+    if ragged and not patches.cjk_justification():
+        pytest.xfail(f"pipeline.weasyprint_ext.cjk_justify is not usable here: {len(ragged)} ragged lines")
     flush = 1 - len(ragged) / len(lines)
     assert ragged == [], f"{flush:.1%} of {len(lines)} lines flush; ragged: {ragged[:5]}"
 
@@ -440,7 +441,7 @@ def test_photo_is_placed_only_when_supplied(built: Built, font_cache, tmp_path):
 
 
 def test_each_pdf_object_is_serialized_once(built: Built, monkeypatch):
-    """``pdf.serialize_once``: the same bytes as pydyf's own write, each stream deflated
+    """``patches.serialize_once``: the same bytes as pydyf's own write, each stream deflated
     once instead of twice (once to write it, once to hash it for the file identifier)."""
     import types
     import zlib
@@ -557,7 +558,7 @@ def leaders(document) -> list[tuple[str, list[tuple[float, float]]]]:
 
 def test_a_contents_leader_is_one_box_with_the_dots_in_their_places(built: Built,
                                                                      monkeypatch):
-    """``pdf.one_box_per_leader``: one text box a contents line, holding as many dots as
+    """``patches.one_box_per_leader``: one text box a contents line, holding as many dots as
     WeasyPrint's box per dot, from the same left edge to the same right edge."""
     ours = leaders(built.document)
     assert ours and all(len(edges) == 1 for _, edges in ours)
@@ -572,7 +573,7 @@ def test_a_contents_leader_is_one_box_with_the_dots_in_their_places(built: Built
 
 
 def test_a_long_unbroken_run_makes_the_same_lines_a_line_at_a_time(font_cache, monkeypatch):
-    """``pdf.bounded_line_breaking``: a 12,000-letter run with no break opportunity
+    """``patches.bounded_line_breaking``: a 12,000-letter run with no break opportunity
     (broken anywhere by ``overflow-wrap``) is laid out in the same lines, and the
     same letters, as when WeasyPrint hands Pango the whole rest of it for every line."""
     import random
@@ -598,7 +599,7 @@ def test_a_long_unbroken_run_makes_the_same_lines_a_line_at_a_time(font_cache, m
                     break
         return found
 
-    pdf.bounded_line_breaking()
+    patches.bounded_line_breaking()
     bounded = lines(pdf.render_document(edition, Layout(), faces))
     assert "".join(text for text, _ in bounded) == run and len(bounded) > 100
     monkeypatch.setattr(inline, "split_first_line", inline.split_first_line.__wrapped__)
@@ -606,10 +607,10 @@ def test_a_long_unbroken_run_makes_the_same_lines_a_line_at_a_time(font_cache, m
 
 
 def test_page_references_follow_added_pages():
-    """``pdf.page_references_once``: the kept list is made again when a page is added."""
+    """``patches.page_references_once``: the kept list is made again when a page is added."""
     import pydyf
 
-    pdf.page_references_once()
+    patches.page_references_once()
     document = pydyf.PDF()
     document.add_page(pydyf.Dictionary({"Type": "/Page"}))
     first = document.page_references

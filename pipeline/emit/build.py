@@ -114,7 +114,7 @@ def edition_fonts(edition: Edition, root: Path, source_text: str = "",
 
 def preload(root: Path) -> None:
     """Import WeasyPrint the fast way (``emit.loader``), its look-ups memoized under ``root``."""
-    from .loader import import_weasyprint
+    from ..weasyprint_ext.loader import import_weasyprint
 
     import_weasyprint(stamp.cache_dir(root) / "libraries.json")
 

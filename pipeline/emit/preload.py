@@ -14,13 +14,13 @@ from pathlib import Path
 
 from .. import render, stages  # noqa: F401 - loaded for the workers
 from ..normalize.text import words
+from .. import weasyprint_ext
 from . import build, epub, pdf  # noqa: F401 - loaded for the workers
 
 # A failure here must not stop the server: each worker then meets it where it belongs.
 with suppress(Exception):
     build.preload(Path.cwd())
-    pdf.cjk_justification()
-    pdf.embed_subsets_as_is()
+    weasyprint_ext.install()
     words()  # the normalizer's word list
     for template in render.environment().list_templates():
         render.environment().get_template(template)

@@ -75,14 +75,14 @@ def _serve(conn: Connection, theirs: Connection, root: str, parent: int) -> None
         # WeasyPrint first: its import is this process's critical path.  Nothing of the
         # normalizer, the model or the templates is loaded here: the parent renders.
         from .. import stamp
-        from .loader import import_weasyprint
+        from ..weasyprint_ext.loader import import_weasyprint
 
         import_weasyprint(stamp.cache_dir(Path(root)) / "libraries.json")
         from .. import output
+        from .. import weasyprint_ext
         from . import pdf, progress
 
-        pdf.cjk_justification()
-        pdf.embed_subsets_as_is()
+        weasyprint_ext.install()
         work = conn.recv()
         if work is None:  # the build stopped before the pages were needed
             return

@@ -1,4 +1,4 @@
-"""emit.loader: import WeasyPrint without paying for its library hunt.
+"""weasyprint_ext.loader: import WeasyPrint without paying for its library hunt.
 
 In: the file to memoize library look-ups in (``build/cache/libraries.json``).
 Out: ``import_weasyprint`` — the ``weasyprint`` module, imported once per process.
@@ -16,7 +16,7 @@ Two costs of ``import weasyprint`` (70) that a paiban build never needs:
   to key on (macOS, musl), nothing is memoized.
 * ``weasyprint.pdf.fonts`` imports ``fontTools.subset`` (~0.07 s) to subset
   embedded fonts; paiban embeds its own HarfBuzz subsets as they are
-  (``pdf.embed_subsets_as_is``), so the module is loaded lazily
+  (``weasyprint_ext.patches.embed_subsets_as_is``), so the module is loaded lazily
   (``importlib.util.LazyLoader``): on first use, if ever.  It also imports
   ``instantiateVariableFont`` from ``fontTools.varLib.instancer`` (~0.04 s with
   the variable-font machinery it pulls in) for variable fonts, which paiban's
