@@ -83,7 +83,7 @@ def _dist(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from . import bench
+    from .measure import bench
 
     print(bench.run(Path(args.seed), ROOT, args.repeat))
     return EXIT_OK

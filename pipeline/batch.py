@@ -44,8 +44,8 @@ from .errors import EXIT_BAD_INPUT, EXIT_BUILD_FAILED, EXIT_OK, InputError, Paib
 if TYPE_CHECKING:  # multiprocessing and concurrent.futures load only when there is work
     from concurrent.futures import Executor, ProcessPoolExecutor
 
-#: The module the fork server imports before forking workers (see emit/preload.py).
-PRELOAD = "pipeline.emit.preload"
+#: The module the fork server imports before forking workers (see preload.py).
+PRELOAD = "pipeline.preload"
 
 
 @dataclass(frozen=True)
@@ -129,11 +129,10 @@ def _build(job: Job, on_stage: Callable[[str], None]) -> list[Path]:
         printer = PrintProcess(root)
     try:
         from . import stages
-        from .emit import build
 
         seed = stages.locate(Path(job.seed), root)
-        return build.build(seed, list(job.formats), Path(job.out_dir), key=job.key,
-                           on_stage=on_stage, printer=printer)
+        return stages.build(seed, list(job.formats), Path(job.out_dir), key=job.key,
+                            on_stage=on_stage, printer=printer)
     finally:
         if printer is not None:
             printer.close()

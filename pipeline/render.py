@@ -549,7 +549,7 @@ def render_article(article: model.Article, index: int, *,
     by block number; a table without one is left to the reader's automatic layout
     (the e-book).  ``whole_runs``: the Han/Western gap marked on whole Western runs
     (``typography.typeset``), the e-book's way; print marks the character before
-    the boundary, which ``emit.cjk_justify`` draws as character spacing in the PDF.
+    the boundary, which ``weasyprint_ext.cjk_justify`` draws as character spacing in the PDF.
     ``vertical``: the e-book set vertically, where short numbers stand upright.
     """
     template = environment().get_template("article.html.j2")

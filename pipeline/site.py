@@ -49,7 +49,7 @@ from PIL import Image
 
 from . import output, render, stages
 from .cover import render_cover
-from .emit.epub import _section_heads, article_title, build_time
+from .emit.epub import article_title, build_time, section_heads
 from .errors import BuildError, InputError
 from .fonts import load_manifest
 from .model import Edition, Meta
@@ -171,7 +171,7 @@ def contents(edition: Edition) -> tuple[Contents, ...]:
         entries.append(Contents(
             title=article_title(article, index), label=article.label,
             kicker=head.kicker if titled else "", subtitle=head.subtitle if titled else "",
-            heads=tuple(label for _, label in _section_heads(article, index))))
+            heads=tuple(label for _, label in section_heads(article, index))))
     return tuple(entries)
 
 

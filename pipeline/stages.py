@@ -1,8 +1,26 @@
-"""The stage order, declared once.
+"""The stage order, declared once: from a seed to the committed files.
 
 In: a seed path (``seeds/<name>.txt``) and the project root.
-Out: the products of each stage: ``Source`` (decode), ``Normalized``
-(normalize), and — through ``emit`` — the editions' files.
+Out: the products of each stage, in this order (``build`` runs them all):
+
+    Seed ─ read ─▶ Source ─ normalize ─▶ Normalized (Edition + diagnostics), Sidecar
+         stages.read: bytes → text      stages.model: text → model, the limits
+                                        (normalize/: blocks → repairs → articles)
+    Edition ─ fonts ─▶ tuple[SubsetFace]       emit.build.edition_fonts: coverage
+                                               check, one set of subsets for both
+    Edition + Layout ─ render ─▶ str (print HTML)   emit.pdf.print_html (render.py,
+                                                    layouts/, Jinja2)
+    print HTML ─ lay out ─▶ Document, page map      emit.pdf.lay_out (WeasyPrint with
+                                                    weasyprint_ext), page_map,
+                                                    page_starts (or the cached map)
+    Document ─ pdf write ─▶ bytes (a part)          emit.pdf.pdf_bytes
+    Edition + page map ─ epub write ─▶ bytes (a part)   emit.epub.make_epub
+    parts ─ commit ─▶ dist/<slug>.pdf, dist/<slug>.epub  output.commit (both or none)
+
+The print layout may run in a second process (``emit.print_process``), started
+before the text is read; the e-book is written meanwhile.  Around one edition:
+``batch`` (many seeds, stamps, workers), ``review`` (the structure page),
+``site`` (the download site), ``measure`` (the benchmark: measurement, not product).
 
 This is the single place that says what runs in what order (like
 markdown-it's core rule list); the CLI and the tests call these functions,
@@ -23,6 +41,8 @@ from .settings import Sidecar, load_sidecar
 if TYPE_CHECKING:  # the normalizer (jieba's word list…) is loaded only by ``model``:
     from collections.abc import Iterator
 
+    from .emit.print_process import PrintProcess
+    from .emit.progress import StageCallback
     from .model import Edition, Table
     from .normalize import Normalized  # the print process needs ``write_atomic`` alone
 
@@ -135,3 +155,81 @@ def _tables(edition: Edition) -> Iterator[Table]:
 
     for article in edition.articles:
         yield from (block for block in article.body if isinstance(block, Table))
+
+
+def build(seed: Seed, formats: list[str], out_dir: Path, *, key: str | None = None,
+          on_stage: StageCallback | None = None,
+          printer: PrintProcess | None = None) -> list[Path]:
+    """Build the requested editions of one seed; return the paths written.
+
+    ``key`` is the content key of the seed's inputs (``stamp.edition_key``): with
+    it, the print page map is cached for e-book-only builds.  ``on_stage`` is
+    called with each stage's name (``progress.STAGES``) as the stage starts.  With a
+    ``printer`` (started before the text was read), the pages are laid out and
+    the PDF written by that second process, and the e-book here meanwhile.  Both
+    files are written as parts and committed together (``output.commit``): when
+    either fails, the previous edition stays as it was, both files.
+    """
+    from . import output
+    from .emit import build
+    from .emit.progress import weasyprint_stages
+    from .model import edition_text
+
+    tell = on_stage or (lambda stage: None)
+    out_dir = out_dir if out_dir.is_absolute() else seed.root / out_dir
+    cache = seed.root / "build"
+    for line in output.recover([out_dir, cache, *cache.glob("*/"), *cache.glob("*/*/")]):
+        log.info("%s", line)  # what a killed build left: its commit completed, parts removed
+    tell("model")
+    normalized, sidecar = model(seed)
+    edition = normalized.edition
+    tell("fonts")
+    log.info("Step 3 - Subsetting fonts")
+    faces = build.edition_fonts(edition, seed.root, read(seed).text, fallback=(
+        seed.root / sidecar.fallback_font if sidecar.fallback_font else None))
+    paths = {fmt: out_dir / f"{edition.meta.slug}.{fmt}" for fmt in ("pdf", "epub")
+             if fmt in formats}
+    cached = None if "pdf" in paths else build.cached_page_map(seed.root, key, edition)
+    page_of, starts = cached if cached is not None else (None, {})
+    photos = {photo.path: photo.data for photo in sidecar.photos}  # the bytes checked
+    parts: dict[Path, Path] = {}  # written, to be committed together (output.commit)
+    try:
+        if page_of is None:
+            from .emit import pdf
+
+            tell("render")
+            html = pdf.print_html(edition, sidecar.layout, faces, photos, seed.root)
+            if printer is not None:
+                log.info("Step 4 - Laying out the print edition (print process)")
+                anchors, starts = printer.lay_out(html, seed.root, paths.get("pdf"),
+                                                  tell, edition_text(edition))
+                page_of = pdf.page_map(anchors, edition)
+            else:
+                build.preload(seed.root)  # WeasyPrint is imported only when pages are laid out
+                with weasyprint_stages(on_stage):
+                    log.info("Step 4 - Laying out the print edition")
+                    document = pdf.lay_out(html, seed.root, edition_text(edition))
+                    page_of = pdf.page_map(document, edition)
+                    starts = pdf.page_starts(document)
+                    if "pdf" in paths:
+                        log.info("Step 5 - Writing %s", paths["pdf"])
+                        parts[paths["pdf"]] = output.write_part(
+                            paths["pdf"], pdf.pdf_bytes(document))
+            build.store_page_map(seed.root, key, page_of, starts)
+        if "epub" in paths:  # while the print process, if any, writes the PDF
+            from .emit import epub
+
+            tell("epub write")
+            log.info("Step 5 - Writing the e-book")
+            epub_part = output.write_part(paths["epub"], epub.make_epub(
+                edition, sidecar.layout, faces, page_of, root=seed.root, photos=photos,
+                starts=starts))
+            parts[paths["epub"]] = epub_part
+        if printer is not None and "pdf" in paths:
+            pdf_part = printer.finish(tell)
+            parts = {paths["pdf"]: pdf_part, **parts}
+        output.commit(parts)  # the print edition first: a failure there keeps both old
+    except BaseException:
+        output.discard(parts.values())
+        raise
+    return list(paths.values())

@@ -72,7 +72,7 @@ def installed_versions() -> tuple[tuple[str, str], ...]:
 
 
 # Files under pipeline/ and layouts/ that no edition is made from.
-_NOT_EDITIONS = frozenset({"site", "site.py", "bench.py"})
+_NOT_EDITIONS = frozenset({"site", "site.py", "measure"})
 
 
 def _hash_tree(digest: hashlib._Hash, folder: Path, suffixes: tuple[str, ...] | None) -> None:

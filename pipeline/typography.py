@@ -29,7 +29,7 @@ The text content of the result (tags stripped, entities unescaped) is the
 input, exactly: nothing is inserted, removed or normalised here.  The
 Han/Western gap is made with letter-spacing rather than a space character (it
 would be in the text) or a margin (a jump between boxes, which text extractors
-read as a space from about 0.1em).  In the PDF, ``pipeline.emit.cjk_justify``
+read as a space from about 0.1em).  In the PDF, ``pipeline.weasyprint_ext.cjk_justify``
 draws a box's trailing letter-spacing as character spacing inside an
 ActualText span, which neither pdftotext nor pypdf reads as a space.
 
@@ -40,7 +40,7 @@ has widows and orphans in 7.1.2.
 
 Why the mark goes on the character *before* a boundary: CSS letter-spacing
 (and WeasyPrint) put the spacing after the character, so the gap falls on
-the boundary.  ``pipeline.emit.cjk_justify`` removes it when that character
+the boundary.  ``pipeline.weasyprint_ext.cjk_justify`` removes it when that character
 ends a line (clreq §3.2.2: no gap at line edges).
 """
 

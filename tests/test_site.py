@@ -113,7 +113,7 @@ def built(factory: pytest.TempPathFactory) -> tuple[Path, list[Edition]]:
     (the browser tests use it too)."""
     if "dist" not in _SHARED:
         dist = factory.mktemp("dist")
-        build.build(stages.locate(SEED, ROOT), ["pdf", "epub"], dist)
+        stages.build(stages.locate(SEED, ROOT), ["pdf", "epub"], dist)
         tricky = tricky_edition()
         faces = build.edition_fonts(tricky, ROOT, cache=factory.mktemp("fonts"))
         result = pdf.write_pdf(tricky, Layout(), faces, dist / "tricky.pdf", root=ROOT)

@@ -1,21 +1,13 @@
-"""emit.build: one edition from its seed to the files readers get.
+"""emit.build: what the editions share on their way out — fonts and the page map.
 
-In: a ``Seed``, the formats wanted ("pdf", "epub") and the output folder;
-optionally the edition's content key (``pipeline.stamp.edition_key``) and a
-callback told each stage as it starts.
-Out: the paths written — ``<out>/<slug>.pdf`` and ``<out>/<slug>.epub``.
+In: an ``Edition`` and the project root (``edition_fonts``); a content key
+(``stamp.edition_key``) and a page map (``cached_page_map``/``store_page_map``).
+Out: the font subsets both editions embed (``SubsetFace``, after the coverage
+check); the print page map kept in ``build/cache/pages/<key>.json``, so that an
+e-book built after the print edition of the same inputs does not lay the pages
+out again; ``preload``, which imports WeasyPrint (``weasyprint_ext.loader``).
 
-The order is fixed: model, font coverage check, one set of font subsets for
-both editions, the print layout (whose page map gives the e-book its print
-page numbers), then the PDF and the e-book — side by side when a second
-process lays out and writes the print edition (``emit.print_process``).  Both
-files are written as parts and committed together (``output.commit``): when
-either fails, the previous edition stays as it was, both files.
-
-With a key, the print page map is kept in ``build/cache/pages/<key>.json``:
-an e-book built after the print edition of the same inputs does not lay the
-pages out again.  The stages reported are ``progress.STAGES``, WeasyPrint's
-own steps included (each layout pass is a stage).
+The order the stages run in is ``stages.build``'s.
 """
 
 from __future__ import annotations
@@ -25,16 +17,11 @@ import logging
 import string
 from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from .. import output, render, stages, stamp
+from .. import output, render, stamp
 from ..errors import BuildError
 from ..fonts import SubsetFace, coverage_gaps, extra_face, load_manifest, subset_face
 from ..model import Edition, edition_text
-from .progress import StageCallback, weasyprint_stages
-
-if TYPE_CHECKING:
-    from .print_process import PrintProcess
 
 log = logging.getLogger("paiban")
 
@@ -113,7 +100,7 @@ def edition_fonts(edition: Edition, root: Path, source_text: str = "",
 
 
 def preload(root: Path) -> None:
-    """Import WeasyPrint the fast way (``emit.loader``), its look-ups memoized under ``root``."""
+    """Import WeasyPrint the fast way (``weasyprint_ext.loader``), its look-ups memoized under ``root``."""
     from ..weasyprint_ext.loader import import_weasyprint
 
     import_weasyprint(stamp.cache_dir(root) / "libraries.json")
@@ -122,7 +109,7 @@ def preload(root: Path) -> None:
 PageStarts = dict[int, tuple[str, int]]
 
 
-def _cached_page_map(root: Path, key: str | None,
+def cached_page_map(root: Path, key: str | None,
                      edition: Edition) -> tuple[dict[str, int], PageStarts] | None:
     """The page map (and page starts) stored by a print build of the same inputs, if
     any — and only if it gives a page (a positive number) to every article and block
@@ -143,7 +130,7 @@ def _cached_page_map(root: Path, key: str | None,
     return None
 
 
-def _store_page_map(root: Path, key: str | None, page_of: dict[str, int],
+def store_page_map(root: Path, key: str | None, page_of: dict[str, int],
                     starts: PageStarts) -> None:
     """Keep the page map for a later e-book-only build (a failure only costs a layout)."""
     if key is not None:
@@ -152,74 +139,3 @@ def _store_page_map(root: Path, key: str | None, page_of: dict[str, int],
         with suppress(OSError, BuildError):
             output.write_atomic(stamp.page_map_path(root, key),
                                 json.dumps(data, sort_keys=True).encode("utf-8"))
-
-
-def build(seed: stages.Seed, formats: list[str], out_dir: Path, *, key: str | None = None,
-          on_stage: StageCallback | None = None,
-          printer: PrintProcess | None = None) -> list[Path]:
-    """Build the requested editions of one seed; return the paths written.
-
-    ``key`` is the content key of the seed's inputs (``stamp.edition_key``): with
-    it, the print page map is cached for e-book-only builds.  ``on_stage`` is
-    called with each stage's name (``progress.STAGES``) as the stage starts.  With a
-    ``printer`` (started before the text was read), the pages are laid out and
-    the PDF written by that second process, and the e-book here meanwhile.
-    """
-    tell = on_stage or (lambda stage: None)
-    out_dir = out_dir if out_dir.is_absolute() else seed.root / out_dir
-    cache = seed.root / "build"
-    for line in output.recover([out_dir, cache, *cache.glob("*/"), *cache.glob("*/*/")]):
-        log.info("%s", line)  # what a killed build left: its commit completed, parts removed
-    tell("model")
-    normalized, sidecar = stages.model(seed)
-    edition = normalized.edition
-    tell("fonts")
-    log.info("Step 3 - Subsetting fonts")
-    faces = edition_fonts(edition, seed.root, stages.read(seed).text, fallback=(
-        seed.root / sidecar.fallback_font if sidecar.fallback_font else None))
-    paths = {fmt: out_dir / f"{edition.meta.slug}.{fmt}" for fmt in ("pdf", "epub")
-             if fmt in formats}
-    cached = None if "pdf" in paths else _cached_page_map(seed.root, key, edition)
-    page_of, starts = cached if cached is not None else (None, {})
-    photos = {photo.path: photo.data for photo in sidecar.photos}  # the bytes checked
-    parts: dict[Path, Path] = {}  # written, to be committed together (output.commit)
-    try:
-        if page_of is None:
-            from . import pdf
-
-            tell("render")
-            html = pdf.print_html(edition, sidecar.layout, faces, photos, seed.root)
-            if printer is not None:
-                log.info("Step 4 - Laying out the print edition (print process)")
-                anchors, starts = printer.lay_out(html, seed.root, paths.get("pdf"),
-                                                  tell, edition_text(edition))
-                page_of = pdf.page_map(anchors, edition)
-            else:
-                preload(seed.root)  # WeasyPrint is imported only when pages are laid out
-                with weasyprint_stages(on_stage):
-                    log.info("Step 4 - Laying out the print edition")
-                    document = pdf.lay_out(html, seed.root, edition_text(edition))
-                    page_of = pdf.page_map(document, edition)
-                    starts = pdf.page_starts(document)
-                    if "pdf" in paths:
-                        log.info("Step 5 - Writing %s", paths["pdf"])
-                        parts[paths["pdf"]] = output.write_part(
-                            paths["pdf"], pdf.pdf_bytes(document))
-            _store_page_map(seed.root, key, page_of, starts)
-        if "epub" in paths:  # while the print process, if any, writes the PDF
-            from . import epub
-
-            tell("epub write")
-            log.info("Step 5 - Writing the e-book")
-            epub_part = output.write_part(paths["epub"], epub.make_epub(
-                edition, sidecar.layout, faces, page_of, root=seed.root, photos=photos,
-                starts=starts))
-            parts[paths["epub"]] = epub_part
-        if printer is not None and "pdf" in paths:
-            pdf_part = printer.finish(tell)
-            parts = {paths["pdf"]: pdf_part, **parts}
-        output.commit(parts)  # the print edition first: a failure there keeps both old
-    except BaseException:
-        output.discard(parts.values())
-        raise
-    return list(paths.values())

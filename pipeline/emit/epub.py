@@ -177,7 +177,7 @@ def article_title(article: Article, index: int) -> str:
     return _untitled(index + 1)
 
 
-def _section_heads(article: Article, index: int) -> list[tuple[str, str]]:
+def section_heads(article: Article, index: int) -> list[tuple[str, str]]:
     """(block id, label) of the article's subheads and run-in section heads, in order."""
     heads = []
     for number, block in enumerate(article.body):
@@ -389,7 +389,7 @@ def _article_documents(edition: Edition, layout: Layout, page_of: Mapping[str, i
         title = article_title(article, index)
         play_order += 1
         nav = NavPoint(title, href, play_order)
-        heads = dict(_section_heads(article, index))
+        heads = dict(section_heads(article, index))
         children, pages = [], []
         for ident in ids[index]:  # NCX play order follows the reading order
             within = [page for _, page in sorted(inside.get(ident, ()))]
@@ -632,5 +632,6 @@ def _message_lines(messages: Iterable[Mapping]) -> Iterable[str]:
 
 
 __all__ = ["PACKAGE_DIR", "NavPoint", "PageTarget", "ManifestItem", "EpubcheckResult",
-           "build_time", "article_title", "page_marks", "package", "make_epub", "write_epub",
+           "build_time", "article_title", "page_marks", "section_heads", "package", "make_epub",
+           "write_epub",
            "epubcheck", "epubcheck_jar"]

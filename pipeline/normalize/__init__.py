@@ -27,7 +27,7 @@ from .articles import to_articles
 from .blocks import Raw, to_blocks
 from .clean import clean, separator_lines
 from .repair import repair_fields, repair_paragraphs
-from .text import dateline, parse_date
+from .text import dateline, parse_date, words
 
 STEPS = ("clean", "blocks", "corrections", "repair", "articles", "photos", "meta")
 
@@ -38,6 +38,12 @@ class Normalized:
 
     edition: Edition
     diagnostics: tuple[Diagnostic, ...]
+
+
+def load_words() -> None:
+    """Read the word list the normalizer consults (jieba's dictionary, cached on disk),
+    so that a process that forks workers pays for it once (``pipeline.preload``)."""
+    words()
 
 
 def _find(blocks: list[Raw], text: str, *, at_end: bool) -> int:

@@ -235,11 +235,11 @@ def _require(condition: bool, hook: str, version: str) -> None:
     """Raise a RuntimeError naming a missing WeasyPrint internal."""
     if not condition:
         raise RuntimeError(
-            f"pipeline.emit.cjk_justify: WeasyPrint internal {hook!r} is missing "
+            f"pipeline.weasyprint_ext.cjk_justify: WeasyPrint internal {hook!r} is missing "
             f"or has changed (installed weasyprint {version}; this patch is "
             f"written for the pinned weasyprint=={PINNED_WEASYPRINT}). CJK "
             f"justification cannot be installed: pin weasyprint=="
-            f"{PINNED_WEASYPRINT} or port pipeline/emit/cjk_justify.py.")
+            f"{PINNED_WEASYPRINT} or port pipeline/weasyprint_ext/cjk_justify.py.")
 
 
 def _unpatched(function: object) -> object:

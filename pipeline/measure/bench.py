@@ -1,4 +1,4 @@
-"""bench: what a build costs, stage by stage, whole process, against pandoc, at scale.
+"""measure.bench: what a build costs, stage by stage, whole process, against pandoc, at scale.
 
 In: a seed path and a repeat count.
 Out: one Markdown table on stdout and in ``build/bench.md``, every row measured
@@ -40,7 +40,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import output, stages
+from .. import output, stages
 
 #: Pages of the 1x seed text are compared with these multiples of it.
 SCALES = (1, 10, 50)
@@ -96,10 +96,10 @@ class _Steps:
 
 
 def _stage_rows(seed: stages.Seed, repeat: int, scratch: Path) -> list[Row]:
-    from . import fonts, render, weasyprint_ext
-    from .decode import decode
-    from .emit import build, epub, pdf, progress
-    from .normalize import normalize
+    from .. import fonts, render, weasyprint_ext
+    from ..decode import decode
+    from ..emit import build, epub, pdf, progress
+    from ..normalize import normalize
 
     build.preload(seed.root)
     data = seed.text.read_bytes()
@@ -354,7 +354,7 @@ def _pages(pdf: Path) -> str:
 
 def _scale_rows(project: Path, seed: stages.Seed) -> list[Row]:
     """1x, 10x, 50x the seed's text as one edition; whether the cost grows linearly."""
-    from . import stamp
+    from .. import stamp
 
     rows = [_section("scale: the seed's text repeated, one edition, both formats (one run)")]
     runs: dict[int, Run] = {}
@@ -388,7 +388,7 @@ def _scale_rows(project: Path, seed: stages.Seed) -> list[Row]:
 
 
 def _batch_rows(project: Path, seed: stages.Seed) -> list[Row]:
-    from . import stamp
+    from .. import stamp
 
     seeds = [_add_seed(project, seed, f"batch-{n:02}") for n in range(1, BATCH_EDITIONS + 1)]
     run = _child([sys.executable, "-m", "pipeline", "build", "-j", str(BATCH_JOBS),
