@@ -568,6 +568,11 @@ def test_a_title_over_a_photo_gap_alone_is_an_article_of_its_own():
         ("乡村公路通到家门口",), ("冬日里的读书声",), ("城南社区书屋开放",), ("爱心包裹送到老人手中",)]
     assert [type(b).__name__ for b in articles[1].body] == ["PhotoGap"]
     assert articles[2].byline is not None and articles[1].byline is None
+    # So is one before a title that carries a column tag, whatever follows that title.
+    text = (STACKED_DAY + "冬日里的读书声\n\n\n\n书屋里的新年（文化脉动）\n\n内容提要\n\n"
+            + BODY + STACKED_END)
+    assert [a.headline.titles for a in edition(text).articles][1:3] == [
+        ("冬日里的读书声",), ("书屋里的新年（文化脉动）",)]
     # A subtitle after the gap, a kicker before it: one headline over its picture.
     for first, second in (("冬日里的读书声", "——记城南社区书屋"), ("书香满城——", "城南社区书屋开放")):
         text = (STACKED_DAY + first + "\n\n\n\n" + second + "\n\n本报讯  （记者 吴 静）"

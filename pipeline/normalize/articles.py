@@ -329,8 +329,9 @@ _QUOTED_SENTENCE = re.compile(r"^[“「].*[。！？!?…][”」]$")
 
 def _headline_after_gap(blocks: list[Raw], start: int, at: int) -> bool:
     """A gap at ``at`` parts two headlines: a headline before it (no kicker's lead-in
-    at its end), and after it one title line whose text opens with a byline.  The
-    first is an article with no text but its picture (the gap)."""
+    at its end), and after it a title line whose text opens with a byline, or which
+    carries a column tag (…（文化脉动）).  The first is an article with no text but
+    its picture (the gap)."""
     if blocks[at].kind != "gap" or not any(b.kind != "gap" for b in blocks[start:at]):
         return False
     after = at
@@ -340,7 +341,7 @@ def _headline_after_gap(blocks: list[Raw], start: int, at: int) -> bool:
         return False
     title, lead, last = blocks[after], blocks[after + 1], blocks[at - 1]
     if title.kind != "para" or not _is_head_element(title) or _is_subtitle(title.text) \
-            or lead.kind != "para" or not is_byline(lead.text):
+            or not (lead.kind == "para" and is_byline(lead.text) or TITLE_TAG.search(title.text)):
         return False
     before = last.lines[-1] if last.kind == "lines" else last.text
     return last.kind != "gap" and not _leads_in(before)
