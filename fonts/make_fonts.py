@@ -3,9 +3,11 @@
 In: the installed Debian packages fonts-noto-cjk (the Noto CJK TTC collections)
 and fonts-lxgw-wenkai, at the versions pinned in ``SOURCES``; fontTools and
 uharfbuzz from the project venv.
-Out: in this directory, the font files named in ``SOURCES``, ``OFL.txt`` (the
-copyright notices and licence) and ``manifest.yaml`` (CSS family, weight,
-provenance, SHA-256 and size of each file).  The same inputs and tool versions
+Out: in this directory, the font files named in ``SOURCES``, the small files of
+centred punctuation named in ``MARKS`` (``*-marks.otf``: the Taiwan / Hong Kong
+forms, for editions in traditional characters), ``OFL.txt`` (the copyright
+notices and licence) and ``manifest.yaml`` (CSS family, weight, provenance,
+SHA-256 and size of each file).  The same inputs and tool versions
 give the same bytes; ``--check`` rebuilds into a scratch directory and compares.
 
 Run:  .venv/bin/python fonts/make_fonts.py [--check]
@@ -72,6 +74,30 @@ SOURCES = (
     Source("LXGWWenKai-Regular.ttf", "Paiban Kai", 400,
            "fonts-lxgw-wenkai", "1.250+repack-1",
            LXGW_DIR / "LXGWWenKai-Regular.ttf", None, False, ("霞鹜", "LXGW")),
+)
+
+
+@dataclass(frozen=True)
+class Marks:
+    """A small file of the centred punctuation of a collection's TC member."""
+
+    out_name: str  # file written in fonts/
+    for_file: str  # the SOURCES file whose corner-set marks these replace
+    member_family: str  # name ID 1 of the TTC member they come from
+
+
+# The full-width stops that Taiwan and Hong Kong set centred in the em square and
+# the mainland in its lower left (clreq 3.1.6; the 'locl' of ZHT and ZHH in Noto
+# CJK's SC member gives the same glyphs as the TC member's cmap, measured).  The
+# SC files above drop those language systems with everything they reach; these
+# files hold the TC member's glyphs for just these characters (a few KB each), so
+# that a zh-Hant edition's subsets can take them (pipeline/fonts.py).
+CENTRED_MARKS = "、。，．：；！？"
+
+MARKS = (
+    Marks("NotoSerifTC-Regular-marks.otf", "NotoSerifSC-Regular.otf", "Noto Serif CJK TC"),
+    Marks("NotoSerifTC-Bold-marks.otf", "NotoSerifSC-Bold.otf", "Noto Serif CJK TC"),
+    Marks("NotoSansTC-Bold-marks.otf", "NotoSansSC-Bold.otf", "Noto Sans CJK TC"),
 )
 
 BUDGET_BYTES = 64_000_000  # the brief says 64 MB; decimal is the stricter reading
@@ -151,6 +177,24 @@ def extract_noto_sc(source: Source) -> bytes:
     return data
 
 
+def extract_marks(marks: Marks, source: Source) -> bytes:
+    """The TC member's glyphs for ``CENTRED_MARKS``, as a small OTF: cmap, outlines,
+    metrics and names (the copyright and licence records kept); no layout tables.
+    The identity charset makes each glyph's CID its glyph ID, as in the SC files."""
+    collection = TTCollection(str(source.path), lazy=True)
+    index = collection.fonts.index(_member(collection, marks.member_family))
+    subset_input = hb.SubsetInput()
+    subset_input.unicode_set.update(ord(char) for char in CENTRED_MARKS)
+    subset_input.sets(hb.SubsetInputSets.LAYOUT_FEATURE_TAG).clear()
+    subset_input.sets(hb.SubsetInputSets.NAME_ID).update((0, 1, 2, 3, 4, 5, 6, 13, 14))
+    subset_input.flags |= hb.SubsetFlags.CFF_IDENTITY_CHARSET
+    face = hb.Face(hb.Blob.from_file_path(str(source.path)), index)
+    data = hb.subset(face, subset_input).blob.data
+    if set(TTFont(io.BytesIO(data), lazy=True).getBestCmap()) != set(map(ord, CENTRED_MARKS)):
+        raise SystemExit(f"{marks.out_name}: the TC member lacks some of {CENTRED_MARKS}")
+    return data
+
+
 def build_file(source: Source) -> bytes:
     """The bytes of one vendored font file."""
     if source.member_family is None:
@@ -190,6 +234,26 @@ def manifest_entry(source: Source, data: bytes) -> dict:
     }
 
 
+def marks_entry(marks: Marks, source: Source, data: bytes) -> dict:
+    """The manifest record for one file of centred marks."""
+    return {
+        "file": marks.out_name,
+        "for": marks.for_file,
+        "characters": CENTRED_MARKS,
+        "font_family": _name(data, 1),
+        "postscript_name": _name(data, 6),
+        "upstream_version": _upstream_version(data),
+        "source_package": source.package,
+        "source_package_version": source.package_version,
+        "source_file": str(source.path),
+        "source_sha256": sha256_bytes(source.path.read_bytes()),
+        "modified": True,
+        "sha256": sha256_bytes(data),
+        "size": len(data),
+        "licence": "OFL-1.1",
+    }
+
+
 def _ofl_body() -> str:
     """The OFL 1.1 text, from Debian's machine-readable copyright file."""
     lines = DEBIAN_COPYRIGHT.read_text(encoding="utf-8").splitlines()
@@ -225,8 +289,9 @@ def ofl_text(built: dict[str, bytes]) -> str:
         "Fonts in this directory, and the subsets paiban makes of them, are\n"
         "licensed under the SIL Open Font License, Version 1.1, below.\n"
         "Noto Serif/Sans CJK SC are Modified Versions (non-SC language systems and\n"
-        "the glyphs only they reach removed by fonts/make_fonts.py); LXGW WenKai\n"
-        "is unmodified.\n\n"
+        "the glyphs only they reach removed by fonts/make_fonts.py); the *-marks.otf\n"
+        "files are Modified Versions of Noto Serif/Sans CJK TC (subsets to eight\n"
+        "punctuation marks); LXGW WenKai is unmodified.\n\n"
         + "\n".join(notices) + "\n" + _ofl_body())
 
 
@@ -244,7 +309,13 @@ def build(out_dir: Path) -> list[dict]:
     for source in SOURCES:
         (out_dir / source.out_name).write_bytes(built[source.out_name])
         entries.append(manifest_entry(source, built[source.out_name]))
-    total = sum(entry["size"] for entry in entries)
+    by_name = {source.out_name: source for source in SOURCES}
+    marks_entries = []
+    for marks in MARKS:
+        data = extract_marks(marks, by_name[marks.for_file])
+        (out_dir / marks.out_name).write_bytes(data)
+        marks_entries.append(marks_entry(marks, by_name[marks.for_file], data))
+    total = sum(entry["size"] for entry in entries + marks_entries)
     if total > BUDGET_BYTES:
         raise SystemExit(f"fonts total {total} bytes, over the {BUDGET_BYTES} budget")
     (out_dir / "OFL.txt").write_text(ofl_text(built), encoding="utf-8")
@@ -257,6 +328,9 @@ def build(out_dir: Path) -> list[dict]:
         },
         "total_size": total,
         "faces": entries,
+        # Not faces of their own: pipeline/fonts.py puts these glyphs in the subsets
+        # of the face named by 'for' when an edition is in traditional characters.
+        "centred_marks": marks_entries,
     }
     (out_dir / "manifest.yaml").write_text(
         yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True), encoding="utf-8")
@@ -268,7 +342,8 @@ def check() -> bool:
     scratch = Path(tempfile.mkdtemp(prefix="paiban-fonts-"))
     try:
         build(scratch)
-        names = [s.out_name for s in SOURCES] + ["OFL.txt", "manifest.yaml"]
+        names = ([s.out_name for s in SOURCES] + [m.out_name for m in MARKS]
+                 + ["OFL.txt", "manifest.yaml"])
         _, mismatch, errors = filecmp.cmpfiles(HERE, scratch, names, shallow=False)
         for name in mismatch + errors:
             print(f"differs: {name}", file=sys.stderr)

@@ -4,7 +4,8 @@ In: ``fonts/manifest.yaml`` and the font files it lists (written by
 ``fonts/make_fonts.py``); the text to be set.
 Out: ``Face`` records (``load_manifest``); the characters no face draws
 (``coverage_gaps``); subset font files in a cache directory (``subset_face``,
-``subset_all``); the ``@font-face`` CSS that points at them (``font_face_css``).
+``subset_all``), with the stops centred for an edition in traditional characters
+(``centred=True``); the ``@font-face`` CSS that points at them (``font_face_css``).
 
 fontTools only reads cmaps here; HarfBuzz (uharfbuzz) makes the subsets.  A
 subset keeps GSUB/GPOS with the features CJK setting uses, so the same file
@@ -19,7 +20,7 @@ import json
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import uharfbuzz as hb
@@ -53,6 +54,9 @@ class Face:
     #: The upstream family name and its licence (SPDX), for the imprint page.
     name: str = ""
     licence: str = ""
+    #: The file of this face's stops set centred (Taiwan / Hong Kong), from the
+    #: manifest's ``centred_marks``; None: centred forms are made from its own glyphs.
+    centred_marks: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,13 @@ SUBSETTER_VERSION = (
 # a face that has none (typography.py: OPENING, CLOSING, STOPS).
 _HALT_RIGHT_HALF = "“‘（《〈「『【〔〖［｛"
 _HALT_LEFT_HALF = "”’）》〉」』】〕〗］｝、，。．：；！？"
+# The stops set in the lower left of the em square in the mainland and centred in it
+# in Taiwan and Hong Kong (clreq 3.1.6; fonts/make_fonts.py CENTRED_MARKS).
+CENTRED_MARKS = "、。，．：；！？"
+_CORNER_DOTS = "、。，．"  # of those, the ones centred in height as well
+# Positioning features whose values assume the corner form (halt/palt cut its blank
+# right half): a centred mark keeps none of them.
+_CORNER_POSITIONING = frozenset({"halt", "palt", "vhal", "vpal"})
 
 # Characters that are never looked up in a cmap, so never coverage gaps:
 # whitespace, controls and format characters (Cc, Cf, Z*), and variation
@@ -190,10 +201,26 @@ def load_manifest(fonts_dir: Path, cache_dir: Path | None = None) -> tuple[Face,
     before = dict(verified)
     faces = tuple(_face_from_entry(entry, fonts_dir, manifest, verified)
                   for entry in data["faces"])
+    faces = _with_centred_marks_files(faces, data.get("centred_marks") or (),
+                                      fonts_dir, manifest, verified)
     if memo and verified != before:
         with suppress(OSError, BuildError):
             write_atomic(memo, json.dumps(verified, sort_keys=True).encode("utf-8"))
     return faces
+
+
+def _with_centred_marks_files(faces: tuple[Face, ...], entries: Iterable[Mapping],
+                              fonts_dir: Path, manifest: Path,
+                              verified: dict[str, str]) -> tuple[Face, ...]:
+    """``faces`` with each ``centred_marks`` record's file (checked like a face's)
+    attached to the face it is ``for``."""
+    files: dict[str, Path] = {}
+    for entry in entries:
+        if not isinstance(entry, Mapping) or "for" not in entry:
+            raise FontError(f"{manifest}: bad centred_marks record ({entry!r})")
+        record = {"css_family": "", "weight": 0, **entry}
+        files[str(entry["for"])] = _face_from_entry(record, fonts_dir, manifest, verified).path
+    return tuple(replace(face, centred_marks=files.get(face.path.name)) for face in faces)
 
 
 def _ranges(codepoints: Iterable[int]) -> list[list[int]]:
@@ -267,10 +294,14 @@ def coverage_gaps(text: str, faces: Iterable[Face],
     return {char: tuple(offsets) for char, offsets in gaps.items()}
 
 
-def _subset_key(face: Face, codepoints: list[int]) -> str:
+def _subset_key(face: Face, codepoints: list[int], centred: bool = False) -> str:
     """Hex SHA-256 naming a subset: the font, the sorted characters, the subsetter
-    (and the names it must drop, with the family it is renamed to)."""
+    (and the names it must drop, with the family it is renamed to; and the centred
+    stops with the file they come from — a simplified edition's key is as before)."""
     renamed = [face.family, face.weight, list(face.reserved_names)] if face.reserved_names else []
+    if centred:
+        donor = _sha256_file(face.centred_marks) if face.centred_marks else "own glyphs"
+        renamed += ["centred marks 1", CENTRED_MARKS, donor]
     material = json.dumps([face.sha256, codepoints, SUBSETTER_VERSION, *renamed],
                           ensure_ascii=False)
     return hashlib.sha256(material.encode()).hexdigest()
@@ -281,8 +312,9 @@ def _tag(name: str) -> int:
     return int.from_bytes(name.encode("ascii"), "big")
 
 
-def _subset_bytes(face: Face, codepoints: list[int]) -> bytes:
-    """The subset of ``face`` to ``codepoints``, with the layout closure HarfBuzz adds."""
+def _subset_bytes(face: Face, codepoints: list[int], centred: bool = False) -> bytes:
+    """The subset of ``face`` to ``codepoints``, with the layout closure HarfBuzz adds;
+    with ``centred``, its stops set centred (``_with_centred_stops``)."""
     subset_input = hb.SubsetInput()
     subset_input.unicode_set.update(codepoints)
     subset_input.sets(hb.SubsetInputSets.LAYOUT_FEATURE_TAG).update(
@@ -295,7 +327,129 @@ def _subset_bytes(face: Face, codepoints: list[int]) -> bytes:
     except (OSError, RuntimeError) as error:
         raise FontError(f"cannot subset font file {face.path}: {error}") from None
     data = _without_reserved_names(data, face) if face.reserved_names else data
+    if centred:
+        data = _with_centred_stops(data, face.centred_marks)
     return _with_halt(data)
+
+
+def _with_centred_stops(data: bytes, marks: Path | None) -> bytes:
+    """The subset ``data`` with its stops (``CENTRED_MARKS``) set centred in the em
+    square, as Taiwan and Hong Kong set them: a locl-substituted variant, baked into
+    the glyphs the cmap names, so that no engine's language handling is needed
+    (WeasyPrint 70 with Pango 1.50 applies no ZHT/ZHH 'locl', measured).
+
+    A CFF face takes the outlines of ``marks`` (the TC member's own glyphs, which
+    differ in drawing from the SC ones, not only in place); a face without such a
+    file (LXGW WenKai) has its marks' ink moved to the centre of the em square.
+    Positioning made for the corner form (``_CORNER_POSITIONING``) is dropped for
+    the changed glyphs; a glyph that another character shares is left as it is.
+    """
+    import io
+
+    font = TTFont(io.BytesIO(data), recalcTimestamp=False, recalcBBoxes=False)
+    cmap = font.getBestCmap()
+    users: dict[str, int] = {}
+    for name in cmap.values():
+        users[name] = users.get(name, 0) + 1
+    wanted = {char: cmap[ord(char)] for char in CENTRED_MARKS
+              if ord(char) in cmap and users[cmap[ord(char)]] == 1}
+    if not wanted:
+        return data
+    if marks is not None and "CFF " in font:
+        changed = _outlines_from(font, wanted, TTFont(marks))
+    elif "glyf" in font:
+        changed = _ink_centred(font, wanted)
+    else:
+        return data
+    if not changed:
+        return data
+    _drop_positioning(font, changed)
+    out = io.BytesIO()
+    font.save(out, reorderTables=False)
+    return out.getvalue()
+
+
+def _outlines_from(font: TTFont, wanted: Mapping[str, str], marks: TTFont) -> set[str]:
+    """Give the CFF glyphs of ``wanted`` (character -> glyph) the outlines ``marks``
+    draws for those characters; the advance stays.  The new charstrings are flat
+    (no subroutines, no hints): eight glyphs."""
+    from fontTools.pens.t2CharStringPen import T2CharStringPen
+
+    top = font["CFF "].cff.topDictIndex[0]
+    charstrings = top.CharStrings
+    their_cmap, their_glyphs = marks.getBestCmap(), marks.getGlyphSet()
+    changed = set()
+    for char, name in wanted.items():
+        source = their_cmap.get(ord(char))
+        if source is None:
+            continue
+        old = charstrings[name]
+        advance = font["hmtx"][name][0]
+        private = old.private
+        nominal, default = (getattr(private, "nominalWidthX", 0),
+                            getattr(private, "defaultWidthX", 0))
+        pen = T2CharStringPen(None if advance == default else advance - nominal, None)
+        their_glyphs[source].draw(pen)
+        new = pen.getCharString(private=private, globalSubrs=old.globalSubrs)
+        old.program, old.bytecode = new.program, None
+        changed.add(name)
+    return changed
+
+
+def _ink_centred(font: TTFont, names: Mapping[str, str]) -> set[str]:
+    """Move the ink of the TrueType glyphs ``names`` (character -> glyph) to the
+    middle of the advance; the dots that sit on the baseline (``_CORNER_DOTS``) also
+    to the middle of the em square's height, half the em above the ideographic em
+    box's foot (OS/2 sTypoDescender, as Noto CJK's BASE 'ideo' and LXGW WenKai both
+    set it).  The tall marks (：；！？) keep their height, as Noto CJK TC's nearly do
+    (their middles rise 0-70 units of 1000 there)."""
+    glyf, hmtx = font["glyf"], font["hmtx"]
+    em = font["head"].unitsPerEm
+    middle_y = font["OS/2"].sTypoDescender + em / 2
+    changed = set()
+    for char, name in names.items():
+        glyph = glyf[name]
+        if glyph.numberOfContours == 0:
+            continue
+        glyph.recalcBounds(glyf)
+        advance, lsb = hmtx[name]
+        dx = round(advance / 2 - (glyph.xMin + glyph.xMax) / 2)
+        dy = round(middle_y - (glyph.yMin + glyph.yMax) / 2) if char in _CORNER_DOTS else 0
+        if glyph.isComposite():
+            for component in glyph.components:
+                component.x += dx
+                component.y += dy
+        else:
+            glyph.coordinates.translate((dx, dy))
+        glyph.recalcBounds(glyf)
+        hmtx[name] = (advance, lsb + dx)
+        changed.add(name)
+    return changed
+
+
+def _drop_positioning(font: TTFont, names: set[str]) -> None:
+    """Remove ``names`` from the single-adjustment lookups of the features in
+    ``_CORNER_POSITIONING``: halt on a centred mark would cut into its ink."""
+    if "GPOS" not in font:
+        return
+    table = font["GPOS"].table
+    lookups = {index for record in table.FeatureList.FeatureRecord
+               if record.FeatureTag in _CORNER_POSITIONING
+               for index in record.Feature.LookupListIndex}
+    for index in sorted(lookups):
+        lookup = table.LookupList.Lookup[index]
+        for subtable in lookup.SubTable:
+            single = subtable.ExtSubTable if lookup.LookupType == 9 else subtable
+            if getattr(single, "LookupType", lookup.LookupType) != 1:
+                continue
+            glyphs = single.Coverage.glyphs
+            keep = [i for i, name in enumerate(glyphs) if name not in names]
+            if len(keep) == len(glyphs):
+                continue
+            if single.Format == 2:
+                single.Value = [single.Value[i] for i in keep]
+                single.ValueCount = len(keep)
+            single.Coverage.glyphs = [glyphs[i] for i in keep]
 
 
 def _with_halt(data: bytes) -> bytes:
@@ -387,8 +541,11 @@ def _without_reserved_names(data: bytes, face: Face) -> bytes:
     return out.getvalue()
 
 
-def subset_face(face: Face, chars: str, cache_dir: Path) -> Path:
+def subset_face(face: Face, chars: str, cache_dir: Path, centred: bool = False) -> Path:
     """A font file holding ``face``'s glyphs for ``chars``, in ``cache_dir``.
+
+    With ``centred`` (an edition in traditional characters), the stops are set
+    centred in the em square (``_with_centred_stops``).
 
     The cmap maps exactly the characters of ``chars`` the face has; glyphs the
     kept features reach (vertical forms, half-width punctuation) come along.
@@ -399,9 +556,10 @@ def subset_face(face: Face, chars: str, cache_dir: Path) -> Path:
     """
     codepoints = sorted({ord(char) for char in chars})
     suffix = face.path.suffix.lower()
-    path = cache_dir / f"{face.path.stem}-{_subset_key(face, codepoints)[:24]}{suffix}"
+    key = _subset_key(face, codepoints, centred)
+    path = cache_dir / f"{face.path.stem}-{key[:24]}{suffix}"
     if not _intact(path):
-        data = _subset_bytes(face, codepoints)
+        data = _subset_bytes(face, codepoints, centred)
         # the hash first: a subset without its hash is made again, never trusted
         write_atomic(_hash_path(path), hashlib.sha256(data).hexdigest().encode("ascii"))
         write_atomic(path, data)
@@ -424,8 +582,8 @@ def _intact(path: Path) -> bool:
 
 
 def subset_all(faces: Iterable[Face], chars: str | Mapping[str, str],
-               cache_dir: Path) -> tuple[SubsetFace, ...]:
-    """``subset_face`` for each face, in order.
+               cache_dir: Path, centred: bool = False) -> tuple[SubsetFace, ...]:
+    """``subset_face`` for each face, in order (``centred``: the stops centred).
 
     ``chars`` is one string for every face, or a mapping from CSS family to the
     characters set in that family (e.g. only bylines in "Paiban Kai"); a face
@@ -435,7 +593,7 @@ def subset_all(faces: Iterable[Face], chars: str | Mapping[str, str],
     for face in faces:
         face_chars = chars if isinstance(chars, str) else chars.get(face.family)
         if face_chars is not None:
-            subsets.append(SubsetFace(face, subset_face(face, face_chars, cache_dir)))
+            subsets.append(SubsetFace(face, subset_face(face, face_chars, cache_dir, centred)))
     return tuple(subsets)
 
 

@@ -497,6 +497,15 @@ def traditional(language: str) -> bool:
     return tag.startswith(("zh-hant", "zh-tw", "zh-hk", "zh-mo"))
 
 
+def centred_stops(language: str) -> bool:
+    """Whether an edition in ``language`` sets its stops (、。，．：；！？) centred in the
+    em square, as Taiwan and Hong Kong do (Noto CJK's ZHT and ZHH forms are the same
+    glyphs), rather than in its lower left as the mainland does: every edition in
+    traditional characters.  Its subsets carry the centred forms
+    (``fonts.subset_face``) and ``typeset`` compresses brackets only."""
+    return traditional(language)
+
+
 def ui_text(text: str, language: str) -> str:
     """A word of the layouts (目录) as an edition in ``language`` writes it (目錄)."""
     return text.translate(_TRADITIONAL) if traditional(language) else text
@@ -540,7 +549,8 @@ def render_article(article: model.Article, index: int, *,
                    image_src: Callable[[str], str] = str,
                    tables: dict[int, tuple[tuple[model.Table, TableSetting], ...]]
                    | None = None,
-                   whole_runs: bool = False, vertical: bool = False) -> Markup:
+                   whole_runs: bool = False, vertical: bool = False,
+                   centred: bool = False) -> Markup:
     """One article as an XHTML ``<article id="a{index}">`` fragment.
 
     ``image_src`` turns an ``Image.path`` (relative to the project root) into the
@@ -551,20 +561,23 @@ def render_article(article: model.Article, index: int, *,
     (``typography.typeset``), the e-book's way; print marks the character before
     the boundary, which ``weasyprint_ext.cjk_justify`` draws as character spacing in the PDF.
     ``vertical``: the e-book set vertically, where short numbers stand upright.
+    ``centred``: the edition's stops are centred (``centred_stops``), so only
+    brackets are compressed (``typography.typeset``).
     """
     template = environment().get_template("article.html.j2")
     return Markup(template.render(article=article, index=index, hls=han_latin_space,
                                   image_src=image_src, tables=tables or {},
-                                  whole_runs=whole_runs, vertical=vertical))
+                                  whole_runs=whole_runs, vertical=vertical, centred=centred))
 
 
 @jinja2.pass_context
 def _typeset(context: jinja2.runtime.Context, text: str, **options: Any) -> Markup:
     """The ``typeset`` filter: ``typography.typeset``, with the template's
-    ``whole_runs`` (the e-book's Han/Western gaps) and ``vertical`` (upright short
-    numbers; see ``render_article``)."""
+    ``whole_runs`` (the e-book's Han/Western gaps), ``vertical`` (upright short
+    numbers) and ``centred`` (centred stops; see ``render_article``)."""
     return typography.typeset(text, whole_runs=bool(context.get("whole_runs")),
-                              upright=bool(context.get("vertical")), **options)
+                              upright=bool(context.get("vertical")),
+                              centred_stops=bool(context.get("centred")), **options)
 
 
 # --- the print page ------------------------------------------------------------
@@ -769,8 +782,9 @@ def render_print(edition: model.Edition, layout: Layout, font_css: str,
     geometry = page_geometry(layout)
     created, modified = document_dates(edition.meta, revision(edition))
     table_pt = geometry.measure * geometry.body  # tables run across all columns (body_runs)
+    centred = centred_stops(edition.meta.language)
     articles = [render_article(article, index, han_latin_space=layout.han_latin_space,
-                               image_src=image_src, tables={
+                               image_src=image_src, centred=centred, tables={
                                    number: table_parts(block, table_pt, measure)
                                    for number, block in enumerate(article.body)
                                    if isinstance(block, model.Table)} if measure else None)
@@ -778,7 +792,7 @@ def render_print(edition: model.Edition, layout: Layout, font_css: str,
     template = environment().get_template("print.html.j2")
     return template.render(
         edition=edition, meta=edition.meta, articles=articles, g=geometry,
-        date_line=date_line(edition.meta), font_css=Markup(font_css),
+        date_line=date_line(edition.meta), font_css=Markup(font_css), centred=centred,
         created=created, modified=modified,
         grids={cell: geometry.name_grid(cell) for cell in name_cells(edition)},
         hls=layout.han_latin_space, edition_title=edition_title(edition),
@@ -789,7 +803,7 @@ def render_print(edition: model.Edition, layout: Layout, font_css: str,
 
 
 __all__ = [
-    "LAYOUTS", "SONG", "SANS", "FALLBACK", "traditional", "ui_text", "RUNNING_HEAD_PT", "Geometry", "article_id", "block_id", "model_ids",
+    "LAYOUTS", "SONG", "SANS", "FALLBACK", "traditional", "centred_stops", "ui_text", "RUNNING_HEAD_PT", "Geometry", "article_id", "block_id", "model_ids",
     "date_line", "edition_title", "document_dates", "revision", "title_text", "environment", "render_article",
     "render_print", "page_geometry", "length_pt", "page_size_pt", "face_text",
     "masthead_size", "running_heads", "display_width", "lead_index", "body_runs",

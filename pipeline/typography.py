@@ -60,7 +60,7 @@ DEFAULT_HAN_LATIN_SPACE = "0.125em"
 HAN_LATIN_SPACE_PROPERTY = "--paiban-han-latin-space"
 
 # clreq §3.1.6 and §3.1.7: full-width punctuation by the side of its blank
-# half.  Opening brackets and quotes have the blank half on their left;
+# half (in traditional editions the stops are centred: ``_compressed``).  Opening brackets and quotes have the blank half on their left;
 # closing ones and the pause/stop marks (as set in Simplified Chinese, where
 # they sit in the lower left of the em square) on their right.  Only marks
 # whose ``halt`` form in Noto CJK SC is 0.5em wide are listed.
@@ -107,18 +107,31 @@ def is_western(char: str) -> bool:
     return unicodedata.category(char)[0] in "LN"
 
 
-def _compressed(text: str) -> set[int]:
+def _compressed(text: str, centred_stops: bool = False) -> set[int]:
     """Indexes of the marks to set half-width (clreq §3.1.6).
 
     For a pair of adjacent full-width marks the blank halves that face each
     other are those of a closing/stop mark on the left or of an opening mark
     on the right; halving the left one when it is closing or a stop, else the
     right one when it is opening, makes every such pair 1.5em.
+
+    With ``centred_stops`` (Taiwan / Hong Kong forms: the stops' blank is split
+    on both sides, and clreq 6.3.2 notes that much of Taiwan's print adjusts no
+    stop) only brackets and quotes are halved: a closing one before any mark, an
+    opening one after a stop or another opening one — clreq's basic compression
+    of brackets next to other marks, "whatever the style", with each bracket
+    kept against the text it encloses.  A stop is never halved; 。」 and ，。
+    stay 2em.
     """
     marks: set[int] = set()
     for i in range(len(text) - 1):
         left, right = text[i], text[i + 1]
-        if left in CLOSING or left in STOPS:
+        if centred_stops:
+            if left in CLOSING and (right in OPENING or right in CLOSING or right in STOPS):
+                marks.add(i)
+            elif right in OPENING and (left in OPENING or left in STOPS):
+                marks.add(i + 1)
+        elif left in CLOSING or left in STOPS:
             if right in OPENING or right in CLOSING or right in STOPS:
                 marks.add(i)
         elif left in OPENING and right in OPENING:
@@ -235,7 +248,8 @@ def _western_runs(text: str, gaps: set[int], upright: bool = False) -> dict[int,
 
 def typeset(text: str, *, han_latin_space: str = DEFAULT_HAN_LATIN_SPACE,
             paragraph_end: bool = True, before: str = "", after: str = "",
-            whole_runs: bool = False, upright: bool = False) -> Markup:
+            whole_runs: bool = False, upright: bool = False,
+            centred_stops: bool = False) -> Markup:
     """Return ``text`` as escaped HTML with the clreq marks described above.
 
     ``han_latin_space`` is the Han/Western gap; "0" emits no gap marks.
@@ -249,7 +263,9 @@ def typeset(text: str, *, han_latin_space: str = DEFAULT_HAN_LATIN_SPACE,
     ``whole_runs`` marks each Han/Western gap on the whole Western run (``lt``)
     instead of on the character before the boundary (``hl``): the e-book's way;
     ``upright`` (vertical text, with ``whole_runs``) also marks short numbers
-    ``tcy``, to stand upright.  Never
+    ``tcy``, to stand upright.  ``centred_stops``: the edition's stops are centred
+    (traditional characters), so only brackets and quotes are compressed
+    (``_compressed``).  Never
     raises for any ``text``; raises ValueError if ``han_latin_space`` is not a
     CSS length.
     """
@@ -260,7 +276,7 @@ def typeset(text: str, *, han_latin_space: str = DEFAULT_HAN_LATIN_SPACE,
     def inside(found: set[int]) -> set[int]:
         return {i - shift for i in found if 0 <= i - shift < len(text)}
 
-    compressed = inside(_compressed(context))
+    compressed = inside(_compressed(context, centred_stops))
     gaps = inside(_han_latin_gaps(context)) if hl_tag is not None else set()
     runs: dict[int, tuple[int, str]] = {}
     if whole_runs and (hl_tag is not None or upright):

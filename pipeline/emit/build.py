@@ -65,7 +65,8 @@ def edition_fonts(edition: Edition, root: Path, source_text: str = "",
     build with one line naming it and its source lines, rather than a blank box —
     unless the sidecar names a ``fallback`` font that draws it: then a subset of
     that font to those characters is the family every stack ends in after Song
-    (``render.FALLBACK``).
+    (``render.FALLBACK``).  An edition in traditional characters gets its stops
+    centred in the bundled faces' subsets (``render.centred_stops``).
     """
     cache = cache or root / "build" / "fonts"
     faces = load_manifest(root / "fonts", cache)
@@ -94,8 +95,9 @@ def edition_fonts(edition: Edition, root: Path, source_text: str = "",
             missing = "".join(coverage_gaps(wanted[key], [face], cache))
             song_of_weight = (render.SONG, face.weight)  # the next face of its stack
             wanted[song_of_weight] = wanted.get(song_of_weight, "") + missing
+    centred = render.centred_stops(meta.language)  # Taiwan / Hong Kong punctuation
     return tuple(
-        SubsetFace(face, subset_face(face, wanted[(face.family, face.weight)], cache))
+        SubsetFace(face, subset_face(face, wanted[(face.family, face.weight)], cache, centred))
         for face in faces if (face.family, face.weight) in wanted) + extra
 
 

@@ -368,8 +368,9 @@ def _article_documents(edition: Edition, layout: Layout, page_of: Mapping[str, i
     a page marker before the block a page starts with (``page_marks``), or inside
     the block at the character where the page begins (``starts``)."""
     parts = render.environment().get_template("epub/_parts.xhtml.j2").module
+    centred = render.centred_stops(edition.meta.language)
     rendered = [render.render_article(article, index, han_latin_space=layout.han_latin_space,
-                                      image_src=images.src, whole_runs=True,
+                                      image_src=images.src, whole_runs=True, centred=centred,
                                       vertical=layout.writing_mode == "vertical")
                 for index, article in enumerate(edition.articles)]
     # The ids each partial carries, in document order (an empty photo gap has none).
