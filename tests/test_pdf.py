@@ -623,3 +623,20 @@ def test_page_references_follow_added_pages():
 def test_a_refusal_with_nothing_recorded_is_still_one_line():
     assert "asked for a resource" in str(pdf._refusal([]))
     assert "asked for http://x" in str(pdf._refusal(["http://x"]))
+
+
+def test_a_table_of_one_line_is_set_whole_however_long(font_cache):
+    """A line with tabs and no rows under it is a table of one row: set as a row, not a
+    head (a head is repeated on every page, and one taller than the page was dropped:
+    its text was lost)."""
+    from pipeline.model import edition_text
+
+    cell = "这是一段很长的单元格文字，用来撑开表格的高度。" * 120
+    article = Article(Headline(("表",)), (Table((cell, "性别", "民族"), (), Span(3, 3)),),
+                      Span(1, 3))
+    edition = Edition(Meta("某报", "2022-03-31"), (article,))
+    document = pdf.render_document(edition, Layout(), subsets(edition, font_cache))
+    assert len(document.pages) >= 3
+    assert pdf.lost_text(document, edition_text(edition)) == ""
+    html = render.render_article(article, 0)
+    assert "<thead" not in html and "<th " not in html
