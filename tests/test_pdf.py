@@ -640,3 +640,33 @@ def test_a_table_of_one_line_is_set_whole_however_long(font_cache):
     assert pdf.lost_text(document, edition_text(edition)) == ""
     html = render.render_article(article, 0)
     assert "<thead" not in html and "<th " not in html
+
+
+def test_a_name_list_stands_in_columns_flush_with_both_edges(font_cache):
+    """Names are set on an even grid (lines of inline blocks: WeasyPrint's CSS grid
+    took time growing with the square of the names, 3,000 of them 42 s): every name
+    starts on one of the row's column positions, the first at the left edge and the
+    last column's cells ending at the right edge, a long name over two cells."""
+    from pipeline.model import NameList
+
+    names = tuple(["张三", "李小明", "王五", "欧阳小明", *(f"赵{chr(0x4e00 + i)}明" for i in range(60))])
+    article = Article(Headline(("名单",)), (NameList(names, Span(3, 3)),), Span(1, 3))
+    edition = Edition(Meta("某报", "2022-03-31"), (article,))
+    document = pdf.render_document(edition, Layout(), subsets(edition, font_cache))
+    g = render.page_geometry(Layout())
+    per_row, gap = g.name_grid(3)
+    items = [box for page in document.pages for box in boxes(page._page_box)
+             if getattr(box, "element_tag", "") == "li" and type(box).__name__ == "InlineBlockBox"]
+    assert len(items) == len(names)
+    left = min(box.position_x for box in items)
+    pitch = (3 + gap) * g.body / PT_PER_PX
+    columns = {round((box.position_x - left) / pitch, 3) for box in items}
+    assert columns == set(map(float, range(per_row)))  # every column used, nothing between
+    rows: dict[float, list] = {}
+    for box in items:
+        rows.setdefault(round(box.position_y, 1), []).append(box)
+    full = [row for row in rows.values() if sum(2 if "long" in (b.element.get("class") or "")
+                                                 else 1 for b in row) == per_row]
+    assert full  # a full row ends at the right edge of the measure
+    right = max(b.position_x + b.margin_width() - b.margin_right for b in full[0])
+    assert right - left == pytest.approx(g.measure * g.body / PT_PER_PX, abs=0.5)

@@ -621,3 +621,20 @@ def test_the_sidecar_names_kicker_subtitle_and_credit_lines():
     assert not any(isinstance(b, Heading) and b.text == "配图 张华"
                    for a in articles for b in a.body)
     assert said == ["the sidecar says 配图 is a credit or caption of the article before"]
+
+
+def test_a_field_takes_a_few_short_notes_and_no_body_text():
+    # A field line takes the short plain lines under it as notes (its hours, its
+    # floor), at most three; a long line after it is the body's, as in a crawl that
+    # sets one paragraph a line with no blank lines between.
+    text = ("办事指南\n\n" + BODY + "\n\n受理地点：某路1号\n二楼窗口\n工作日\n上午九点起\n下午五点止\n\n"
+            + BODY + "\n")
+    body = edition(text).articles[0].body
+    fields = next(b for b in body if type(b).__name__ == "Fields")
+    assert [run.text for run in fields.items[0].value if isinstance(run, Text)] == [
+        "某路1号", "二楼窗口", "工作日", "上午九点起"]
+    text = "办事指南\n\n" + BODY + "\n\n受理地点：某路1号\n" + BODY + "\n" + BODY + "\n"
+    body = edition(text).articles[0].body
+    fields = next(b for b in body if type(b).__name__ == "Fields")
+    assert [run.text for run in fields.items[0].value if isinstance(run, Text)] == ["某路1号"]
+    assert sum(type(b).__name__ == "Paragraph" for b in body) >= 2

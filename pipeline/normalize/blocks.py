@@ -25,6 +25,11 @@ _NAME = re.compile(r"^[\u4e00-\u9fff·]{2,5}$")
 # A field line: a short label without punctuation, a colon, a value.
 _FIELD = re.compile(r"^(?P<label>[\w\u4e00-\u9fff（）()]{2,10}?)(?P<sep>[：:])(?P<value>\S.*)$")
 _SENTENCE_MARKS = set("。，；！？")
+# A field line's value is short (受理地点：…); so is each plain line under it taken as its
+# note, with no sentence in it, and a field takes at most this many: running text is
+# the body's, not a field's.
+FIELD_VALUE_MAX = 60
+FIELD_NOTES_MAX = 3
 # Names one a line, this many or more, are a name list (a headline has at most four lines).
 NAME_COLUMN_MIN = 5
 # A photo gap is two or more blank lines in a row between blocks.
@@ -76,7 +81,8 @@ def _line_kind(text: str) -> str:
     if parse_date(text):
         return "date"
     match = _FIELD.match(text)
-    if match and not (_SENTENCE_MARKS & set(match["value"])) and len(match["value"]) <= 60 \
+    if match and not (_SENTENCE_MARKS & set(match["value"])) \
+            and len(match["value"]) <= FIELD_VALUE_MAX \
             and not is_label(text) and not _bracketed(text):
         return "field"  # (第01版：要闻 is a page marker; （作者单位：…） a note)
     return "text"
@@ -329,7 +335,10 @@ def _fields(run: list[Line], gap: int, blocks: list[Raw]) -> int:
     """Field lines, each taking the plain text lines directly under it as notes."""
     items: list[RawField] = []
     k = 0
-    while k < len(run) and (run[k][3] == "field" or (items and run[k][3] == "text")):
+    while k < len(run) and (run[k][3] == "field" or (
+            items and run[k][3] == "text" and len(run[k][1].strip()) <= FIELD_VALUE_MAX
+            and not _SENTENCE_MARKS & set(run[k][1])
+            and items[-1].value.count(None) < FIELD_NOTES_MAX)):
         number, line, _, kind, *_ = run[k]
         if kind == "field":
             match = _FIELD.match(line)
