@@ -194,6 +194,28 @@ def lead_index(article: model.Article) -> int | None:
     return None
 
 
+#: Lines of verse set in one paragraph; more are set as several (``verse_chunks``).
+VERSE_LINES = 100
+
+
+def verse_chunks(inlines: tuple[model.Inline, ...]) -> list[tuple[model.Inline, ...]]:
+    """A paragraph's runs in pieces of at most ``VERSE_LINES`` lines, parted where a
+    line break stands (which the paragraph boundary then makes); one piece for any
+    paragraph of fewer lines.  WeasyPrint 70 lays out each line of a paragraph with
+    forced breaks from a copy of all its remaining runs: 5,000 lines took 11 s,
+    10,000 lines 34 s."""
+    breaks = [i for i, run in enumerate(inlines) if isinstance(run, model.LineBreak)]
+    if len(breaks) < VERSE_LINES:
+        return [tuple(inlines)]
+    chunks, start = [], 0
+    for count, at in enumerate(breaks, start=1):
+        if count % VERSE_LINES == 0:
+            chunks.append(tuple(inlines[start:at]))
+            start = at + 1
+    chunks.append(tuple(inlines[start:]))
+    return [chunk for chunk in chunks if chunk]
+
+
 def run_text(run: model.Inline) -> str:
     """An inline run's text, "" for a line break (no pair or gap is read across it)."""
     return getattr(run, "text", "")
@@ -534,6 +556,7 @@ def _environment() -> jinja2.Environment:
     env.globals.update(
         kind=kind, long_name=long_name, article_id=article_id, block_id=block_id,
         lead_index=lead_index, author_line=author_line, is_salutation=is_salutation,
+        verse_chunks=verse_chunks,
         is_verse=is_verse,
         body_runs=body_runs, cell_modes=cell_modes, name_cell=name_cell,
         cell_pieces=cell_pieces, row_header=row_header, table_intro=table_intro,

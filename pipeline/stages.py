@@ -43,7 +43,7 @@ if TYPE_CHECKING:  # the normalizer (jieba's word list…) is loaded only by ``m
 
     from .emit.print_process import PrintProcess
     from .emit.progress import StageCallback
-    from .model import Edition, Table
+    from .model import Block, Edition, Table
     from .normalize import Normalized  # the print process needs ``write_atomic`` alone
 
 log = logging.getLogger("paiban")
@@ -64,6 +64,11 @@ MAX_ARTICLES = 1_000
 # A table cell is a box WeasyPrint lays out and draws; a 3,000-column table of 12,000
 # cells, set in bands that fit the page (render.table_parts), takes ~17 s and 440 MB.
 MAX_TABLE_CELLS = 20_000
+# A line of verse (a forced line break) or a name of a name list is a line box or a cell
+# WeasyPrint lays out on its own: 20,000 lines of verse take ~40 s (514 pages), 4,000
+# names 4 s; the characters alone would admit 45,000 lines or 100,000 names.
+MAX_LINES = 20_000
+MAX_NAMES = 20_000
 
 
 @dataclass(frozen=True)
@@ -118,7 +123,7 @@ def model(seed: Seed, source: Source | None = None) -> tuple[Normalized, Sidecar
     """Stages 1-2, decode and normalize: the edition model and its diagnostics
     (``source``: the seed's text when the caller has read it already)."""
     from . import typography
-    from .model import edition_text
+    from .model import LineBreak, NameList, edition_text
     from .normalize import normalize
 
     sidecar = settings(seed)
@@ -136,6 +141,17 @@ def model(seed: Seed, source: Source | None = None) -> tuple[Normalized, Sidecar
     if cells > MAX_TABLE_CELLS:
         raise InputError(f"a table has {cells:,} cells; the limit is {MAX_TABLE_CELLS:,} "
                          "(split it into several tables)", str(seed.text))
+    lines = sum(isinstance(run, LineBreak) for block in _blocks(normalized.edition)
+                for run in getattr(block, "inlines", ()))
+    if lines > MAX_LINES:
+        raise InputError(f"the text has {lines:,} lines set as the source broke them (verse, "
+                         f"lists); the limit is {MAX_LINES:,} (split it into several files)",
+                         str(seed.text))
+    names = sum(len(block.names) for block in _blocks(normalized.edition)
+                if isinstance(block, NameList))
+    if names > MAX_NAMES:
+        raise InputError(f"the name lists hold {names:,} names; the limit is {MAX_NAMES:,} "
+                         "(split it into several files)", str(seed.text))
     marks = typography.mark_count(edition_text(normalized.edition))
     if marks > MAX_MARKS:
         raise InputError(
@@ -148,6 +164,11 @@ def model(seed: Seed, source: Source | None = None) -> tuple[Normalized, Sidecar
 def table_cells(table: Table) -> int:
     """The cells of ``table``: its header's and its rows' (a ragged row counts as it is)."""
     return len(table.header) + sum(map(len, table.rows))
+
+
+def _blocks(edition: Edition) -> Iterator[Block]:
+    for article in edition.articles:
+        yield from article.body
 
 
 def _tables(edition: Edition) -> Iterator[Table]:

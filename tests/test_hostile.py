@@ -1089,6 +1089,32 @@ def test_a_table_over_the_cell_limit_exit_2(tmp_path, font_cache):
     assert_nothing_written(project)
 
 
+def test_more_verse_lines_or_names_than_the_limit_exit_2(tmp_path, font_cache):
+    verse = "长诗\n\n" + "\n".join(f"第{n}行" for n in range(stages.MAX_LINES + 2)) + "\n"
+    names = "名单\n\n" + "\n".join(
+        " ".join(f"张{chr(0x4E00 + (4 * n + k) % 20000)}明" for k in range(4))
+        for n in range(stages.MAX_NAMES // 4 + 1)) + "\n"
+    project = make_project(tmp_path, font_cache, {"verse.txt": verse, "names.txt": names})
+    assert_clean_failure(paiban(project, "build", "seeds/verse.txt"), 2, "verse.txt",
+                         f"{stages.MAX_LINES + 1:,} lines", f"the limit is {stages.MAX_LINES:,}")
+    assert_clean_failure(paiban(project, "build", "seeds/names.txt"), 2, "names.txt",
+                         "names; the limit is", f"{stages.MAX_NAMES:,}")
+    assert_nothing_written(project)
+
+
+def test_long_verse_is_set_in_paragraphs_of_a_hundred_lines():
+    """The same lines, parted only where a line break stood (``render.verse_chunks``)."""
+    from pipeline import render
+    from pipeline.model import LineBreak, Text
+
+    runs = tuple(x for n in range(250) for x in (Text(f"第{n}行"), LineBreak()))[:-1]
+    chunks = render.verse_chunks(runs)
+    assert [sum(isinstance(r, Text) for r in c) for c in chunks] == [100, 100, 50]
+    assert [r.text for c in chunks for r in c if isinstance(r, Text)] == [
+        r.text for r in runs if isinstance(r, Text)]
+    assert render.verse_chunks(runs[:9]) == [runs[:9]]
+
+
 def test_a_long_latin_run_reaches_the_text_layer_whole(tmp_path, font_cache):
     """20,000 letters without a break opportunity: laid out a line at a time
     (``weasyprint_ext.patches.bounded_line_breaking``), every letter in the PDF, in order."""
