@@ -64,6 +64,10 @@ MAX_ARTICLES = 1_000
 # A table cell is a box WeasyPrint lays out and draws; a 3,000-column table of 12,000
 # cells, set in bands that fit the page (render.table_parts), takes ~17 s and 440 MB.
 MAX_TABLE_CELLS = 20_000
+# ... and all tables together: each table costs ~13 ms besides its cells (2,000 small
+# tables take 26 s), and the characters alone would admit 16,000 tables or 200,000 cells.
+MAX_TABLES = 2_000
+MAX_CELLS = 30_000
 # A line of verse (a forced line break) or a name of a name list is a line box or a cell
 # WeasyPrint lays out on its own: 20,000 lines of verse take ~40 s (514 pages), 4,000
 # names 4 s; the characters alone would admit 45,000 lines or 100,000 names.
@@ -137,10 +141,14 @@ def model(seed: Seed, source: Source | None = None) -> tuple[Normalized, Sidecar
     if articles > MAX_ARTICLES:
         raise InputError(f"the text has {articles:,} articles; the limit is {MAX_ARTICLES:,} "
                          "(split it into several files)", str(seed.text))
-    cells = max(map(table_cells, _tables(normalized.edition)), default=0)
-    if cells > MAX_TABLE_CELLS:
-        raise InputError(f"a table has {cells:,} cells; the limit is {MAX_TABLE_CELLS:,} "
+    sizes = [table_cells(table) for table in _tables(normalized.edition)]
+    if max(sizes, default=0) > MAX_TABLE_CELLS:
+        raise InputError(f"a table has {max(sizes):,} cells; the limit is {MAX_TABLE_CELLS:,} "
                          "(split it into several tables)", str(seed.text))
+    if len(sizes) > MAX_TABLES or sum(sizes) > MAX_CELLS:
+        raise InputError(f"the text has {len(sizes):,} tables of {sum(sizes):,} cells in all; "
+                         f"the limits are {MAX_TABLES:,} tables and {MAX_CELLS:,} cells "
+                         "(split it into several files)", str(seed.text))
     lines = sum(isinstance(run, LineBreak) for block in _blocks(normalized.edition)
                 for run in getattr(block, "inlines", ()))
     if lines > MAX_LINES:

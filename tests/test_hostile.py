@@ -1102,6 +1102,20 @@ def test_more_verse_lines_or_names_than_the_limit_exit_2(tmp_path, font_cache):
     assert_nothing_written(project)
 
 
+def test_more_tables_or_cells_in_all_than_the_limit_exit_2(tmp_path, font_cache):
+    small = "\n\n".join(f"表{n}\n\n姓名\t职务\n张三\t科长" for n in range(stages.MAX_TABLES + 1))
+    rows = stages.MAX_TABLE_CELLS // 10  # two tables of 10 columns, each under its own limit
+    big = "\n\n".join("宽表\n\n" + "\n".join("\t".join(f"格{c}" for c in range(10))
+                                             for _ in range(rows)) for _ in range(2))
+    project = make_project(tmp_path, font_cache, {"small.txt": "标题\n\n" + small + "\n",
+                                                   "big.txt": "标题\n\n" + big + "\n"})
+    assert_clean_failure(paiban(project, "build", "seeds/small.txt"), 2, "small.txt",
+                         f"{stages.MAX_TABLES + 1:,} tables", f"{stages.MAX_TABLES:,} tables")
+    assert_clean_failure(paiban(project, "build", "seeds/big.txt"), 2, "big.txt",
+                         f"{2 * rows * 10:,} cells in all", f"{stages.MAX_CELLS:,} cells")
+    assert_nothing_written(project)
+
+
 def test_long_verse_is_set_in_paragraphs_of_a_hundred_lines():
     """The same lines, parted only where a line break stood (``render.verse_chunks``)."""
     from pipeline import render
