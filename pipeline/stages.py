@@ -68,6 +68,22 @@ MAX_TABLE_CELLS = 20_000
 # tables take 26 s), and the characters alone would admit 16,000 tables or 200,000 cells.
 MAX_TABLES = 2_000
 MAX_CELLS = 30_000
+# Each limit above holds one shape under a minute; mixed, they could add up.  So a
+# build's time is also estimated from what the print layout will set (``layout_cost``:
+# seconds per item, whole builds measured on the 2-core machine the tests run on; the
+# seed's estimate is 1.0 s) and an edition estimated over this is refused, naming
+# what costs most.
+MAX_LAYOUT_SECONDS = 55.0
+LAYOUT_SECONDS = {
+    "characters": 0.00005,   # 300,000 characters of one paragraph: 15.7 s
+    "typographic spans": 0.00056,  # 29,625 spans over 399,009 characters: 36.7 s
+    "articles": 0.045,       # 1,000 with a byline and two paragraphs: 50.9 s
+    "lines of verse": 0.0019,  # 20,000: 38 s
+    "names": 0.00105,        # 4,000: 4.2 s
+    "field lines": 0.0033,   # 8,000: 27 s
+    "tables": 0.013,         # 2,000 small ones: 26 s
+    "table cells": 0.0014,   # 12,000: 17 s
+}
 # A line of verse (a forced line break) or a name of a name list is a line box or a cell
 # WeasyPrint lays out on its own: 20,000 lines of verse take ~40 s (514 pages), 4,000
 # names 4 s; the characters alone would admit 45,000 lines or 100,000 names.
@@ -166,7 +182,37 @@ def model(seed: Seed, source: Source | None = None) -> tuple[Normalized, Sidecar
             f"the text needs {marks:,} typographic spans (runs of punctuation, letters "
             f"between Han characters); the limit is {MAX_MARKS:,} (news text has about "
             "one per 35 characters)", str(seed.text))
+    cost = layout_cost(normalized.edition, marks)
+    if sum(cost.values()) > MAX_LAYOUT_SECONDS:
+        most = max(cost, key=cost.__getitem__)
+        raise InputError(
+            f"the print layout would take about {sum(cost.values()):.0f} s (most of it "
+            f"{cost[most]:.0f} s for its {most}); the limit is {MAX_LAYOUT_SECONDS:.0f} s "
+            "(split it into several files)", str(seed.text))
     return normalized, sidecar
+
+
+def layout_cost(edition: Edition, marks: int | None = None) -> dict[str, float]:
+    """The print layout's estimated seconds for ``edition``, by what is set
+    (``LAYOUT_SECONDS``); ``marks``: its typographic spans, when counted already."""
+    from . import typography
+    from .model import Fields, LineBreak, NameList, Paragraph, edition_text
+
+    text = edition_text(edition)
+    counts = {"characters": len(text),
+              "typographic spans": typography.mark_count(text) if marks is None else marks,
+              "articles": len(edition.articles),
+              "lines of verse": 0, "names": 0, "field lines": 0, "tables": 0, "table cells": 0}
+    for block in _blocks(edition):
+        if isinstance(block, Paragraph):
+            counts["lines of verse"] += sum(isinstance(run, LineBreak) for run in block.inlines)
+        elif isinstance(block, NameList):
+            counts["names"] += len(block.names)
+        elif isinstance(block, Fields):
+            counts["field lines"] += len(block.items)
+    sizes = [table_cells(table) for table in _tables(edition)]
+    counts["tables"], counts["table cells"] = len(sizes), sum(sizes)
+    return {kind: count * LAYOUT_SECONDS[kind] for kind, count in counts.items()}
 
 
 def table_cells(table: Table) -> int:

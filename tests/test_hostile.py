@@ -1144,3 +1144,25 @@ def test_a_long_latin_run_reaches_the_text_layer_whole(tmp_path, font_cache):
                and char.isalpha()]
     assert "".join(letters) == run
     assert run in epub_text(project / "dist" / "run.epub")
+
+
+def test_shapes_each_under_its_limit_but_too_much_together_exit_2(tmp_path, font_cache):
+    """Verse, names and tables each under their own limit, together over the estimated
+    minute (``stages.layout_cost``): refused, naming what costs most."""
+    verse = "长诗\n\n" + "\n".join(f"春风吹过山岗{chr(0x4E00 + n % 5000)}" for n in range(
+        stages.MAX_LINES - 10)) + "\n\n"
+    names = "名单\n\n" + "\n".join(" ".join(f"张{chr(0x4E00 + (4 * n + k) % 20000)}明"
+                                          for k in range(4)) for n in range(4000)) + "\n\n"
+    tables = "\n\n".join(f"表{n}\n\n姓名\t职务\n张三\t科长" for n in range(1500)) + "\n"
+    project = make_project(tmp_path, font_cache, {"mixed.txt": verse + names + tables})
+    line = assert_clean_failure(paiban(project, "build", "seeds/mixed.txt"), 2, "mixed.txt",
+                                "the print layout would take about", "lines of verse",
+                                f"the limit is {stages.MAX_LAYOUT_SECONDS:.0f} s")
+    assert "most of it" in line
+    assert_nothing_written(project)
+
+
+def test_the_layout_estimate_of_the_seed_is_its_second():
+    normalized, _ = stages.model(stages.locate(SEED, ROOT))
+    cost = stages.layout_cost(normalized.edition)
+    assert set(cost) == set(stages.LAYOUT_SECONDS) and 0.5 < sum(cost.values()) < 2
