@@ -581,8 +581,9 @@ def render_article(article: model.Article, index: int, *,
     tables are set (``table_parts``: each table, or its bands, with its setting),
     by block number; a table without one is left to the reader's automatic layout
     (the e-book).  ``whole_runs``: the Han/Western gap marked on whole Western runs
-    (``typography.typeset``), the e-book's way; print marks the character before
-    the boundary, which ``weasyprint_ext.cjk_justify`` draws as character spacing in the PDF.
+    (``typography.typeset``), as both editions set it (``render_print`` and the
+    e-book pass it); the PDF draws that margin as character spacing
+    (``weasyprint_ext.cjk_justify``).
     ``vertical``: the e-book set vertically, where short numbers stand upright.
     ``centred``: the edition's stops are centred (``centred_stops``), so only
     brackets are compressed (``typography.typeset``).
@@ -807,7 +808,7 @@ def render_print(edition: model.Edition, layout: Layout, font_css: str,
     table_pt = geometry.measure * geometry.body  # tables run across all columns (body_runs)
     centred = centred_stops(edition.meta.language)
     articles = [render_article(article, index, han_latin_space=layout.han_latin_space,
-                               image_src=image_src, centred=centred, tables={
+                               image_src=image_src, centred=centred, whole_runs=True, tables={
                                    number: table_parts(block, table_pt, measure)
                                    for number, block in enumerate(article.body)
                                    if isinstance(block, model.Table)} if measure else None)
@@ -816,6 +817,7 @@ def render_print(edition: model.Edition, layout: Layout, font_css: str,
     return template.render(
         edition=edition, meta=edition.meta, articles=articles, g=geometry,
         date_line=date_line(edition.meta), font_css=Markup(font_css), centred=centred,
+        whole_runs=True,
         created=created, modified=modified,
         grids={cell: geometry.name_grid(cell) for cell in name_cells(edition)},
         hls=layout.han_latin_space, edition_title=edition_title(edition),

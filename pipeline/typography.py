@@ -9,15 +9,19 @@ Out: ``markupsafe.Markup``: the same text, HTML-escaped, with ``<span>``
                             the mark whose blank half faces its neighbour is
                             set half-width with the OpenType ``halt``
                             feature, so the pair takes 1.5em instead of 2em;
-     ``<span class="hl">``  the Han/Western gap (clreq §3.2.2): trailing
+     ``<span class="lt">``  the Han/Western gap (clreq §3.2.2) as both editions
+                            set it (``whole_runs``): a whole Western run next
+                            to Han, with ``gb``/``ga`` for a gap before/after
+                            it, its margin, so that no word or number is parted
+                            by markup (a screen reader reads 2020, not 202 and
+                            0); the e-book's reading system may draw the gap
+                            itself (``text-autospace``), the PDF draws the
+                            margin as character spacing
+                            (``weasyprint_ext.cjk_justify``);
+     ``<span class="hl">``  the same gap without ``whole_runs``: trailing
                             letter-spacing on the character before a
-                            Han/Latin or Han/digit boundary;
-     ``<span class="lt">``  the same gap for the e-book (``whole_runs``): a
-                            whole Western run next to Han, with ``gb``/``ga``
-                            for a gap before/after it, so that no word or
-                            number is parted by markup (a screen reader reads
-                            2020, not 202 and 0); the reading system draws the
-                            gap (``text-autospace``) or the run's margins do;
+                            Han/Latin or Han/digit boundary (the editions
+                            used it before; kept for other callers);
      ``<span class="nb">``  no line break inside (``white-space: nowrap``):
                             "——" and "……" (clreq §3.1.7, never split), and
                             the last two Han characters of a paragraph with
@@ -261,7 +265,7 @@ def typeset(text: str, *, han_latin_space: str = DEFAULT_HAN_LATIN_SPACE,
     on this side as it would be inside one run (clreq wants 1.5em for ）“ whether or
     not a span parts the marks); only their nearest characters are read.
     ``whole_runs`` marks each Han/Western gap on the whole Western run (``lt``)
-    instead of on the character before the boundary (``hl``): the e-book's way;
+    instead of on the character before the boundary (``hl``): both editions' way;
     ``upright`` (vertical text, with ``whole_runs``) also marks short numbers
     ``tcy``, to stand upright.  ``centred_stops``: the edition's stops are centred
     (traditional characters), so only brackets and quotes are compressed

@@ -122,7 +122,7 @@ def paragraph_html(paragraph: list[tuple[str | None, str]]) -> Markup:
     parts = []
     last = max(i for i, (tag, _) in enumerate(paragraph) if tag != "br")
     for i, (tag, text) in enumerate(paragraph):
-        body = typeset(text, paragraph_end=(i == last))
+        body = typeset(text, paragraph_end=(i == last), whole_runs=True)
         if tag == "br":
             parts.append(Markup("<br>"))
         elif tag == "a":

@@ -670,3 +670,27 @@ def test_a_name_list_stands_in_columns_flush_with_both_edges(font_cache):
     assert full  # a full row ends at the right edge of the measure
     right = max(b.position_x + b.margin_width() - b.margin_right for b in full[0])
     assert right - left == pytest.approx(g.measure * g.body / PT_PER_PX, abs=0.5)
+
+
+def test_no_word_or_number_is_parted_by_markup_in_the_print_html(built: Built):
+    """#12: the print HTML marks the Han/Western gap on whole Western runs, as the
+    e-book does; the PDF still reads 2022年3月31日 without a space (text layer test)."""
+    import re
+    import xml.etree.ElementTree as ElementTree
+
+    html = pdf.print_html(built.edition, built.layout, built.faces)
+    assert 'class="lt' in html and 'class="hl"' not in html
+    root = ElementTree.fromstring(html)
+    inside = set(".,:/-'+")
+    junctions = 0
+    for block in root.iter():
+        if re.sub(r"\{.*\}", "", block.tag) not in ("p", "h1", "h2", "h3", "li", "td", "th",
+                                                    "dt", "dd", "span"):
+            continue
+        pieces = [piece for piece in block.itertext() if piece]
+        for left, right in zip(pieces, pieces[1:]):
+            junctions += 1
+            a, b = left[-1], right[0]
+            assert not ((typography.is_western(a) or a in inside) and typography.is_western(b)
+                        or typography.is_western(a) and b in inside), (left, right)
+    assert junctions > 100

@@ -19,7 +19,11 @@ as it stands; the inventory:
     needs clreq's inter-character justification: the slack spread between Han
     characters and at Han/Western boundaries, never inside "App" or "——".  Not a
     bug, a missing feature: CSS Text 3 ``text-justify: inter-character``
-    implemented in ``layout.inline.justify_line``.  Two WeasyPrint bugs are mended
+    implemented in ``layout.inline.justify_line``.  It also sets clreq's Han/Western
+    gap, which paiban marks as the margin of a whole Western run (so no word is parted
+    by markup): ``text_align`` is wrapped to take that margin off at a line's edges
+    and to draw it inside a line as character spacing — upstream: CSS Text 4
+    ``text-autospace``.  Two WeasyPrint bugs are mended
     with it: ``draw/text.py`` writes each glyph's TJ adjustment as ``int(kerning)``,
     truncating up to 1/1000 em a glyph (0.3-0.5pt a justified line) — upstream: write
     the float; and gaps drawn as displacement read as word spaces to extractors —

@@ -95,6 +95,9 @@ _PATCH_MARK = "_paiban_cjk_justify"
 _PLAN_ATTR = "paiban_cjk_spacing"
 # Attribute holding the justification gap after a text box, in CSS px.
 _GAP_AFTER_ATTR = "paiban_gap_after"
+# The Han/Western gap made as the margin of a whole Western run (``<span class="lt ga">``,
+# ``pipeline.typography``) after a text box: drawn as character spacing too.
+_MARGIN_AFTER_ATTR = "paiban_margin_after"
 # A gap after a glyph from this wide, in em, is drawn as character spacing
 # in an ActualText span (``_spaced_operations``); narrower ones stay TJ
 # displacements, which pdftotext and pypdf read as word spaces only from
@@ -327,6 +330,8 @@ def install() -> None:
         hooks.inline, hooks.line_break.Layout, hooks.draw_text)
     if not getattr(inline.justify_line, _PATCH_MARK, False):
         inline.justify_line = _make_justify_line(hooks, inline.justify_line)
+    if not getattr(inline.text_align, _PATCH_MARK, False):
+        inline.text_align = _make_text_align(hooks, inline.text_align)
     if not getattr(layout_class.set_text, _PATCH_MARK, False):
         layout_class.set_text = _make_set_text(hooks, layout_class.set_text)
     if not getattr(draw_text.draw_first_line, _PATCH_MARK, False):
@@ -348,7 +353,7 @@ def installed() -> bool:
 def uninstall() -> None:
     """Undo ``install()`` (the tests render with and without the patch)."""
     hooks = _Hooks()
-    targets = ((hooks.inline, "justify_line"),
+    targets = ((hooks.inline, "justify_line"), (hooks.inline, "text_align"),
                (hooks.line_break.Layout, "set_text"),
                (hooks.draw_text, "draw_first_line"))
     for owner, name in targets:
@@ -436,6 +441,86 @@ def _make_justify_line(hooks: _Hooks, original: Callable) -> Callable:
         return None
 
     return _mark(justify_line, original)
+
+
+def _is_run(box) -> bool:
+    """A whole Western run whose Han/Western gap is its margin (``span.lt``)."""
+    element = getattr(box, "element", None)
+    return (element is not None and getattr(box, "element_tag", "") == "span"
+            and "lt" in (element.get("class") or "").split())
+
+
+def _make_text_align(hooks: _Hooks, original: Callable) -> Callable:
+    """Wrap ``weasyprint.layout.inline.text_align``, called for every line before it is
+    aligned or justified: a Western run's gap margin at the line's start or end goes
+    (clreq §3.2.2: no Han/Western gap at line edges), and the gap margins inside the
+    line are recorded on the text box before them, to be drawn as character spacing
+    (``draw_first_line``) — text extractors would read a jump as a word space."""
+    boxes = hooks.boxes
+
+    def path(line, first: bool) -> list:
+        found, box = [], line
+        while True:
+            children = [c for c in box.children if c.is_in_normal_flow()]
+            if not children:
+                return found
+            box = children[0] if first else children[-1]
+            found.append(box)
+            if not isinstance(box, boxes.InlineBox):
+                return found
+
+    def shift(box, on_path: list, amount: float) -> None:
+        for child in box.children:
+            if child is on_path[0]:
+                if _is_run(child):
+                    child.margin_left = 0
+                    for inner in child.children:
+                        inner.translate(-amount)
+                else:
+                    child.width -= amount
+                    shift(child, on_path[1:], amount)
+            else:
+                child.translate(-amount)
+
+    def settle(line) -> None:
+        start = path(line, True)
+        runs = [box for box in start if _is_run(box) and box.margin_left]
+        if runs:
+            amount = runs[0].margin_left
+            shift(line, start[:start.index(runs[0]) + 1], amount)
+            line.width -= amount
+        end = path(line, False)
+        runs = [box for box in end if _is_run(box) and box.margin_right]
+        if runs:
+            amount = runs[0].margin_right
+            runs[0].margin_right = 0
+            for box in end[:end.index(runs[0])]:
+                box.width -= amount
+            line.width -= amount
+        # The gap margins between the line's text boxes.
+        leaves: list[tuple[object, tuple]] = []
+
+        def walk(box, ancestors: tuple) -> None:
+            for child in box.children:
+                if not child.is_in_normal_flow():
+                    continue
+                if isinstance(child, boxes.InlineBox):
+                    walk(child, ancestors + (child,))
+                else:
+                    leaves.append((child, ancestors))
+
+        walk(line, ())
+        for (before, left), (_, right) in zip(leaves, leaves[1:]):
+            gap = sum(box.margin_right for box in left if box not in right and _is_run(box))
+            gap += sum(box.margin_left for box in right if box not in left and _is_run(box))
+            if gap and isinstance(before, boxes.TextBox):
+                setattr(before, _MARGIN_AFTER_ATTR, gap)
+
+    def text_align(context, line, available_width, last):
+        settle(line)
+        return original(context, line, available_width, last)
+
+    return _mark(text_align, original)
 
 
 def _spacing(extra_width: float, total: float, gap_weights: dict[int, float],
@@ -629,7 +714,8 @@ def _make_draw_first_line(original: Callable) -> Callable:
         faces: dict[str, list] = {}
         for face in getattr(stream, "_fonts", {}).values():
             faces.setdefault(face.hash, []).append(face)
-        gap = _letter_spacing(textbox.style) + getattr(textbox, _GAP_AFTER_ATTR, 0.0)
+        gap = (_letter_spacing(textbox.style) + getattr(textbox, _GAP_AFTER_ATTR, 0.0)
+               + getattr(textbox, _MARGIN_AFTER_ATTR, 0.0))
         operations[start:] = _respaced_box(operations[start:], font, faces, gap)
         return emojis
 
