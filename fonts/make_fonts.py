@@ -212,13 +212,9 @@ def _upstream_version(data: bytes) -> str:
     return _name(data, 5).removeprefix("Version ").split(";")[0].strip()
 
 
-def manifest_entry(source: Source, data: bytes) -> dict:
-    """The manifest record for one built file."""
+def _origin(source: Source, data: bytes, modified: bool) -> dict:
+    """What a built file is and where it comes from (the records' shared middle)."""
     return {
-        "file": source.out_name,
-        "css_family": source.css_family,
-        "weight": source.weight,
-        "style": "normal",
         "font_family": _name(data, 1),  # the family inside the file (name ID 1)
         "postscript_name": _name(data, 6),
         "upstream_version": _upstream_version(data),
@@ -226,10 +222,21 @@ def manifest_entry(source: Source, data: bytes) -> dict:
         "source_package_version": source.package_version,
         "source_file": str(source.path),
         "source_sha256": sha256_bytes(source.path.read_bytes()),
-        "modified": source.prune,
+        "modified": modified,
         "sha256": sha256_bytes(data),
         "size": len(data),
         "licence": "OFL-1.1",
+    }
+
+
+def manifest_entry(source: Source, data: bytes) -> dict:
+    """The manifest record for one built file."""
+    return {
+        "file": source.out_name,
+        "css_family": source.css_family,
+        "weight": source.weight,
+        "style": "normal",
+        **_origin(source, data, source.prune),
         "reserved_font_names": list(source.reserved_font_names),
     }
 
@@ -240,17 +247,7 @@ def marks_entry(marks: Marks, source: Source, data: bytes) -> dict:
         "file": marks.out_name,
         "for": marks.for_file,
         "characters": CENTRED_MARKS,
-        "font_family": _name(data, 1),
-        "postscript_name": _name(data, 6),
-        "upstream_version": _upstream_version(data),
-        "source_package": source.package,
-        "source_package_version": source.package_version,
-        "source_file": str(source.path),
-        "source_sha256": sha256_bytes(source.path.read_bytes()),
-        "modified": True,
-        "sha256": sha256_bytes(data),
-        "size": len(data),
-        "licence": "OFL-1.1",
+        **_origin(source, data, True),
     }
 
 
