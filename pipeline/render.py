@@ -509,8 +509,8 @@ def long_name(name: str, cell: int) -> bool:
 # accessibility summary …) and their traditional forms, for editions in traditional
 # characters; tests/test_render.py checks every such character is here.
 _TRADITIONAL = str.maketrans(
-    "书单号图声头导当录报无标没独电码碍级纸细经结览记评详说读调转软过阅页顺题颜权识订体",
-    "書單號圖聲頭導當錄報無標沒獨電碼礙級紙細經結覽記評詳說讀調轉軟過閱頁順題顏權識訂體")
+    "书单号图声头导当录报无标没独电码碍级纸细经结览记评详说读调转软过阅页顺题颜权识订体续",
+    "書單號圖聲頭導當錄報無標沒獨電碼礙級紙細經結覽記評詳說讀調轉軟過閱頁順題顏權識訂體續")
 
 
 def traditional(language: str) -> bool:

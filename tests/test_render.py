@@ -523,6 +523,11 @@ def test_a_table_too_wide_for_the_page_is_set_in_bands_of_columns():
     assert all(part.header[0] == "项目" and [row[0] for row in part.rows] == ["甲", "乙"]
                for part, _ in parts)
     assert [head for part, _ in parts for head in part.header[1:]] == list(table.header[1:])
+    # Each band after the first says it continues the table, in the edition's script.
+    article = Article(Headline(("宽表",)), (table,), S)
+    for centred, label in ((False, "续表"), (True, "續表")):
+        html = str(render.render_article(article, 0, tables={0: parts}, centred=centred))
+        assert html.count(f'<caption class="continued-label">{label}</caption>') == len(parts) - 1
     narrow = model.Table(("姓名", "职务"), (("王小明", "市委常委"),), model.Span(1, 2))
     assert render.table_parts(narrow, width_pt, one_em_each) == (
         (narrow, render.table_setting(narrow, width_pt, one_em_each)),)
